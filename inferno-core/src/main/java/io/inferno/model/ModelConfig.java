@@ -1,6 +1,8 @@
 package io.inferno.model;
 
 import io.inferno.tensor.Tensor;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -56,7 +58,8 @@ public record ModelConfig(
         if (maxConcurrency < 1) {
             throw new IllegalArgumentException("max_concurrency must be 1 or more, got " + maxConcurrency);
         }
-        warmup = warmup.stream().map(Map::copyOf).toList();
+        // each sample keeps its order of appearance; the loader orders inputs by signature anyway
+        warmup = warmup.stream().map(m -> Collections.unmodifiableMap(new LinkedHashMap<>(m))).toList();
     }
 
     /** {@code name:version}, for logs and messages. */

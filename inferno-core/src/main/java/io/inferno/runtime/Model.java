@@ -1,0 +1,30 @@
+package io.inferno.runtime;
+
+import io.inferno.tensor.Tensor;
+import java.util.Map;
+
+/**
+ * A loaded model version that runs one batch at a time: named input tensors in, named output tensors out.
+ *
+ * <p>This is what a {@link ModelRuntime} returns, and what a Java-entrypoint model implements
+ * ({@code format: java} in model.yaml). The engine guarantees:
+ * <ul>
+ *   <li>{@code inputs} hold every required input of the signature (and the optional ones the request sent), in
+ *       signature order, already validated; batched inputs carry the batch's rows along dimension 0;
+ *   <li>{@link #predict} is called from at most {@code max_concurrency} threads at once, never after
+ *       {@link #close} has started;
+ *   <li>{@link #close} is called once, after the last {@link #predict} has returned.
+ * </ul>
+ * In return, {@link #predict} returns every declared output (extra entries are ignored), each with the batch's row
+ * count along dimension 0 for batched outputs. An exception thrown by {@link #predict} fails only the requests of
+ * that batch, with the exception's message.
+ */
+public interface Model extends AutoCloseable {
+
+    /** Runs one batch. */
+    Map<String, Tensor> predict(Map<String, Tensor> inputs) throws Exception;
+
+    /** Frees everything the model holds (native memory, threads, class loaders). The default does nothing. */
+    @Override
+    default void close() throws Exception {}
+}

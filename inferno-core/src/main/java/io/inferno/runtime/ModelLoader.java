@@ -1,0 +1,183 @@
+package io.inferno.runtime;
+
+import io.inferno.ModelLoadException;
+import io.inferno.model.Dim;
+import io.inferno.model.ModelConfig;
+import io.inferno.model.Signature;
+import io.inferno.model.TensorSpec;
+import io.inferno.tensor.Shape;
+import io.inferno.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Loads a model version with the runtime of its format and proves, before anyone depends on it, that it keeps
+ * its signature: every warmup sample in model.yaml runs once (or, with none, one dry-run batch of one row of
+ * zeros), and every declared output must come back with its declared dtype, rank and fixed dimensions, and the
+ * batch's row count along a leading {@code batch} dimension. A model that fails is closed again, and the load fails
+ * with a {@link ModelLoadException} that names the directory and says which output disagrees and how.
+ */
+public final class ModelLoader {
+    private final Runtimes runtimes;
+    private final RuntimeOptions options;
+
+    public ModelLoader(Runtimes runtimes, RuntimeOptions options) {
+        this.runtimes = Objects.requireNonNull(runtimes, "runtimes");
+        this.options = Objects.requireNonNull(options, "options");
+    }
+
+    /**
+     * Loads and checks one model version.
+     *
+     * @throws ModelLoadException naming the directory and the reason
+     */
+    public Model load(Path directory, ModelConfig config) {
+        ModelRuntime runtime = runtimes.forFormat(config.format());
+        Model model;
+        try {
+            model = runtime.load(new ModelContext(directory, config, options));
+        } catch (ModelLoadException e) {
+            throw e;
+        } catch (Exception | LinkageError e) {
+            throw new ModelLoadException(directory + ": " + config.format() + " runtime failed to load "
+                    + config.id() + ": " + describe(e), e);
+        }
+        if (model == null) {
+            throw new ModelLoadException(directory + ": " + config.format() + " runtime returned no model");
+        }
+        try {
+            check(model, config, directory);
+            return model;
+        } catch (RuntimeException | Error e) {
+            closeQuietly(model, e);
+            throw e;
+        }
+    }
+
+    private static List<Map<String, Tensor>> samples(ModelConfig config) {
+        if (config.warmup().isEmpty()) {
+            return List.of(dryRunInputs(config.signature()));
+        }
+        List<Map<String, Tensor>> ordered = new ArrayList<>();
+        for (Map<String, Tensor> sample : config.warmup()) {
+            Map<String, Tensor> inOrder = new LinkedHashMap<>();
+            for (TensorSpec in : config.signature().inputs()) {
+                Tensor t = sample.get(in.name());
+                if (t != null) {
+                    inOrder.put(in.name(), t);
+                }
+            }
+            ordered.add(inOrder);
+        }
+        return ordered;
+    }
+
+    private static void check(Model model, ModelConfig config, Path directory) {
+        boolean dryRun = config.warmup().isEmpty();
+        List<Map<String, Tensor>> samples = samples(config);
+        for (int n = 0; n < samples.size(); n++) {
+            Map<String, Tensor> sample = samples.get(n);
+            String which = dryRun ? "dry run" : "warmup sample " + (n + 1);
+            Map<String, Tensor> outputs;
+            try {
+                outputs = model.predict(sample);
+            } catch (Exception | LinkageError e) {
+                throw new ModelLoadException(directory + ": the " + which + " failed: " + describe(e)
+                        + (dryRun ? " (a warmup sample in model.yaml makes the load check use real inputs)" : ""),
+                        e);
+            }
+            List<String> problems = outputProblems(config.signature(), outputs, rowsOf(sample, config.signature()));
+            if (!problems.isEmpty()) {
+                throw new ModelLoadException(directory + ": the model's outputs disagree with its signature in the "
+                        + which + ": " + String.join("; ", problems));
+            }
+        }
+    }
+
+    /** One row of zeros per required input: symbolic and any dimensions are 1, fixed ones as declared. */
+    static Map<String, Tensor> dryRunInputs(Signature signature) {
+        Map<String, Tensor> inputs = new LinkedHashMap<>();
+        for (TensorSpec spec : signature.inputs()) {
+            if (spec.optional()) {
+                continue;
+            }
+            long[] dims = new long[spec.rank()];
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = spec.shape().get(i) instanceof Dim.Fixed f ? f.size() : 1;
+            }
+            Shape shape = Shape.of(dims);
+            inputs.put(spec.name(), Tensor.wrap(spec.dtype(), shape,
+                    ByteBuffer.allocate(Tensor.checkedByteSize(spec.dtype(), shape))));
+        }
+        return inputs;
+    }
+
+    private static long rowsOf(Map<String, Tensor> sample, Signature signature) {
+        for (TensorSpec spec : signature.inputs()) {
+            Tensor t = sample.get(spec.name());
+            if (t != null && spec.batched() && t.shape().rank() > 0) {
+                return t.rows();
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * What is wrong with a batch's outputs, for a batch of {@code rows} rows (-1 when the inputs are not batched).
+     */
+    static List<String> outputProblems(Signature signature, Map<String, Tensor> outputs, long rows) {
+        List<String> problems = new ArrayList<>();
+        if (outputs == null) {
+            problems.add("the model returned no outputs (null)");
+            return problems;
+        }
+        for (TensorSpec spec : signature.outputs()) {
+            Tensor t = outputs.get(spec.name());
+            if (t == null) {
+                problems.add("output '" + spec.name() + "' is missing; the model returned "
+                        + (outputs.isEmpty() ? "nothing" : String.join(", ", outputs.keySet())));
+                continue;
+            }
+            if (t.dtype() != spec.dtype()) {
+                problems.add("output '" + spec.name() + "' has dtype " + t.dtype() + "; model.yaml declares "
+                        + spec.dtype());
+            }
+            Shape shape = t.shape();
+            if (shape.rank() != spec.rank()) {
+                problems.add("output '" + spec.name() + "' has shape " + shape + "; model.yaml declares "
+                        + spec.shapeText() + " (rank " + spec.rank() + ")");
+                continue;
+            }
+            for (int i = 0; i < spec.rank(); i++) {
+                Dim d = spec.shape().get(i);
+                if (d instanceof Dim.Fixed f && shape.dim(i) != f.size()) {
+                    problems.add("output '" + spec.name() + "' has shape " + shape + "; dimension " + i
+                            + " should be " + f.size() + " as model.yaml declares " + spec.shapeText());
+                }
+            }
+            if (spec.batched() && rows >= 0 && shape.dim(0) != rows) {
+                problems.add("output '" + spec.name() + "' has " + shape.dim(0) + " rows for a batch of " + rows
+                        + "; a leading batch dimension must keep one row per input row");
+            }
+        }
+        return problems;
+    }
+
+    private static void closeQuietly(Model model, Throwable cause) {
+        try {
+            model.close();
+        } catch (Exception | LinkageError e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getName() : message;
+    }
+}
