@@ -1,0 +1,317 @@
+package io.inferno.internal;
+
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inferno.DeadlineExceededException;
+import io.inferno.ModelExecutionException;
+import io.inferno.OverloadedException;
+import io.inferno.runtime.Model;
+import io.inferno.tensor.Shape;
+import io.inferno.tensor.Tensor;
+import io.inferno.testing.FakeTicker;
+import io.inferno.testing.ManualExecutor;
+import io.inferno.testing.ManualScheduler;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The batcher's rules, driven deterministically: a fake clock, timers that fire only when the test advances it,
+ * and an executor whose batches run only when the test says so.
+ */
+class BatcherTest {
+    private final FakeTicker ticker = new FakeTicker();
+    private final ManualScheduler scheduler = new ManualScheduler(ticker);
+    private final ManualExecutor executor = new ManualExecutor();
+    private final RecordingModel model = new RecordingModel();
+    private final List<String> events = new ArrayList<>();
+
+    private Batcher batcher(int maxBatchSize, long latencyMs, int maxQueue, int concurrency) {
+        return new Batcher("m:1", model,
+                new Batcher.Settings(maxBatchSize, MILLISECONDS.toNanos(latencyMs), maxQueue, concurrency),
+                ticker, scheduler, executor, new BatcherListener() {
+                    @Override
+                    public void rejected(OverloadedException.Reason reason) {
+                        events.add("rejected " + reason);
+                    }
+
+                    @Override
+                    public void expired() {
+                        events.add("expired");
+                    }
+
+                    @Override
+                    public void batchStarted(int requests, long rows, long[] queueNanos) {
+                        events.add("batch " + requests + "/" + rows);
+                    }
+                });
+    }
+
+    /** Doubles {@code x} into {@code y}, and echoes {@code x} as {@code z}; records each batch's rows. */
+    static final class RecordingModel implements Model {
+        final List<float[]> batches = new ArrayList<>();
+        volatile boolean fail;
+
+        @Override
+        public Map<String, Tensor> predict(Map<String, Tensor> inputs) {
+            Tensor x = inputs.get("x");
+            float[] v = x.toFloatArray();
+            batches.add(v.clone());
+            if (fail || v[0] < 0) {
+                throw new IllegalStateException("negative input");
+            }
+            for (int i = 0; i < v.length; i++) {
+                v[i] *= 2;
+            }
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            out.put("y", Tensor.ofFloats(x.shape(), v));
+            out.put("z", x);
+            return out;
+        }
+    }
+
+    private static Tensor rows(float... firstColumn) {
+        float[] v = new float[firstColumn.length * 2];
+        for (int i = 0; i < firstColumn.length; i++) {
+            v[2 * i] = firstColumn[i];
+            v[2 * i + 1] = firstColumn[i] + 0.5f;
+        }
+        return Tensor.ofFloats(Shape.of(firstColumn.length, 2), v);
+    }
+
+    private CompletableFuture<Map<String, Tensor>> submit(Batcher b, Object key, float... firstColumn) {
+        return submitWithTimeout(b, key, 1000, firstColumn);
+    }
+
+    private CompletableFuture<Map<String, Tensor>> submitWithTimeout(Batcher b, Object key, long timeoutMs,
+            float... firstColumn) {
+        return b.submit(Map.of("x", rows(firstColumn)), key, firstColumn.length, List.of("y"),
+                ticker.read() + MILLISECONDS.toNanos(timeoutMs));
+    }
+
+    private static float[] y(CompletableFuture<Map<String, Tensor>> f) throws Exception {
+        return f.get().get("y").toFloatArray();
+    }
+
+    private static Throwable failure(CompletableFuture<?> f) {
+        try {
+            f.get();
+            throw new AssertionError("expected a failure");
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void runsAtOnceWhenASlotIsFreeAndNothingIsArriving() throws Exception {
+        Batcher b = batcher(8, 50, 100, 1);
+        var f = submit(b, "k", 1);
+        assertThat(executor.queued()).as("dispatched without waiting for the latency").isEqualTo(1);
+        executor.runAll();
+        assertThat(y(f)).containsExactly(2, 3);
+    }
+
+    @Test
+    void dispatchesWhenTheBatchIsFull() throws Exception {
+        Batcher b = batcher(4, 50, 100, 1);
+        try (var arrival = b.announce()) { // another request is on its way: worth waiting for
+            var fs = List.of(submit(b, "k", 1), submit(b, "k", 2), submit(b, "k", 3));
+            assertThat(executor.queued()).isZero();
+            var last = submit(b, "k", 4);
+            assertThat(executor.queued()).isEqualTo(1);
+            executor.runAll();
+            assertThat(events).containsExactly("batch 4/4");
+            assertThat(y(fs.get(1))).containsExactly(4, 5);
+            assertThat(y(last)).containsExactly(8, 9);
+        }
+    }
+
+    @Test
+    void dispatchesWhenTheOldestRequestHasWaitedTheMaxLatency() throws Exception {
+        Batcher b = batcher(8, 10, 100, 1);
+        var arrival = b.announce();
+        var first = submit(b, "k", 1);
+        scheduler.advance(4, MILLISECONDS);
+        var second = submit(b, "k", 2);
+        scheduler.advance(5, MILLISECONDS);
+        assertThat(executor.queued()).isZero();
+        scheduler.advance(1, MILLISECONDS);
+        assertThat(executor.queued()).isEqualTo(1);
+        executor.runAll();
+        assertThat(events).containsExactly("batch 2/2");
+        assertThat(y(first)).containsExactly(2, 3);
+        assertThat(y(second)).containsExactly(4, 5);
+        arrival.close();
+    }
+
+    @Test
+    void dispatchesEarlyWhenTheAnnouncedRequestIsAbandoned() {
+        Batcher b = batcher(8, 50, 100, 1);
+        var arrival = b.announce();
+        submit(b, "k", 1);
+        assertThat(executor.queued()).isZero();
+        arrival.close();
+        arrival.close(); // idempotent
+        assertThat(executor.queued()).isEqualTo(1);
+    }
+
+    @Test
+    void requestsAccumulateWhileEverySlotIsBusy() throws Exception {
+        Batcher b = batcher(8, 50, 100, 1);
+        var first = submit(b, "k", 1);
+        var more = List.of(submit(b, "k", 2), submit(b, "k", 3), submit(b, "k", 4));
+        assertThat(executor.queued()).isEqualTo(1);
+        executor.runNext(); // the first batch finishes, and the next one forms at once from the queue
+        assertThat(executor.queued()).isEqualTo(1);
+        executor.runAll();
+        assertThat(events).containsExactly("batch 1/1", "batch 3/3");
+        assertThat(y(first)).containsExactly(2, 3);
+        assertThat(y(more.get(2))).containsExactly(8, 9);
+    }
+
+    @Test
+    void runsUpToMaxConcurrencyBatchesAtOnce() {
+        Batcher b = batcher(8, 50, 100, 2);
+        submit(b, "k", 1);
+        submit(b, "k", 2);
+        submit(b, "k", 3);
+        assertThat(executor.queued()).isEqualTo(2);
+        assertThat(b.queueDepth()).isEqualTo(1);
+    }
+
+    @Test
+    void neverMixesRequestsWithDifferentBatchKeys() throws Exception {
+        Batcher b = batcher(8, 50, 100, 1);
+        submit(b, "busy", 0);
+        var a1 = submit(b, "a", 1);
+        var b1 = submit(b, "b", 10);
+        var a2 = submit(b, "a", 2);
+        executor.runAll();
+        assertThat(events).containsExactly("batch 1/1", "batch 2/2", "batch 1/1");
+        assertThat(model.batches.get(1)).containsExactly(1, 1.5f, 2, 2.5f);
+        assertThat(model.batches.get(2)).containsExactly(10, 10.5f);
+        assertThat(y(a2)).containsExactly(4, 5);
+        assertThat(y(b1)).containsExactly(20, 21);
+        assertThat(y(a1)).containsExactly(2, 3);
+    }
+
+    @Test
+    void keepsRowsPerBatchWithinTheMaxBatchSize() throws Exception {
+        Batcher b = batcher(4, 50, 100, 1);
+        submit(b, "busy", 0);
+        var f1 = submit(b, "k", 1, 2, 3);
+        var f2 = submit(b, "k", 4, 5);
+        var f3 = submit(b, "k", 6);
+        executor.runAll();
+        // 3 + 2 would exceed 4 rows: the second request waits for the next batch, with the third
+        assertThat(events).containsExactly("batch 1/1", "batch 1/3", "batch 2/3");
+        assertThat(y(f1)).containsExactly(2, 3, 4, 5, 6, 7);
+        assertThat(y(f2)).containsExactly(8, 9, 10, 11);
+        assertThat(y(f3)).containsExactly(12, 13);
+    }
+
+    @Test
+    void anExpiredRequestFailsWhenItsDeadlinePassesAndNeverRuns() throws Exception {
+        Batcher b = batcher(8, 50, 100, 1);
+        var busy = submit(b, "k", 1);
+        var late = submitWithTimeout(b, "k", 5, 7);
+        scheduler.advance(4, MILLISECONDS);
+        assertThat(late).isNotDone();
+        scheduler.advance(1, MILLISECONDS);
+        assertThat(failure(late)).isInstanceOf(DeadlineExceededException.class)
+                .hasMessage("request to m:1 timed out after waiting 5 ms in the queue");
+        assertThat(b.queueDepth()).isZero();
+        executor.runAll();
+        assertThat(y(busy)).containsExactly(2, 3);
+        assertThat(model.batches).hasSize(1);
+        assertThat(events).containsExactly("expired", "batch 1/1");
+    }
+
+    @Test
+    void aRequestCancelledByItsCallerNeverRuns() {
+        Batcher b = batcher(8, 50, 100, 1);
+        submit(b, "k", 1);
+        var gone = submit(b, "k", 7);
+        gone.cancel(false);
+        executor.runAll();
+        assertThat(model.batches).hasSize(1);
+    }
+
+    @Test
+    void refusesRequestsBeyondTheQueueSize() {
+        Batcher b = batcher(8, 50, 2, 1);
+        submit(b, "k", 1); // running: not queued
+        submit(b, "k", 2);
+        submit(b, "k", 3);
+        var refused = submit(b, "k", 4);
+        assertThat(failure(refused)).isInstanceOf(OverloadedException.class)
+                .hasMessage("model m:1 queue is full (2 requests); retry later");
+        assertThat(((OverloadedException) failure(refused)).reason()).isEqualTo(OverloadedException.Reason.QUEUE_FULL);
+        assertThat(events).containsExactly("rejected QUEUE_FULL");
+    }
+
+    @Test
+    void aFailingModelFailsOnlyItsOwnBatch() throws Exception {
+        Batcher b = batcher(8, 50, 100, 1);
+        var bad = submit(b, "k", -1);
+        var good = submit(b, "k", 3);
+        executor.runAll();
+        assertThat(failure(bad)).isInstanceOf(ModelExecutionException.class)
+                .hasMessage("model m:1 failed: negative input");
+        assertThat(y(good)).containsExactly(6, 7);
+    }
+
+    @Test
+    void aModelReturningTheWrongRowCountFailsItsBatchClearly() {
+        Model wrong = inputs -> Map.of("y", Tensor.ofFloats(Shape.of(1, 2), 0, 0));
+        Batcher b = new Batcher("m:1", wrong, new Batcher.Settings(8, 0, 100, 1), ticker, scheduler, executor,
+                BatcherListener.NONE);
+        var alone = submit(b, "k", 0); // one row in, one row out: fine on its own
+        var f1 = submit(b, "k", 1);
+        var f2 = submit(b, "k", 2);
+        executor.runAll();
+        assertThat(alone).isCompleted();
+        assertThat(failure(f1)).isInstanceOf(ModelExecutionException.class)
+                .hasMessageContaining("returned output 'y' with shape [1, 2] for a batch of 2 rows");
+        assertThat(failure(f2)).isInstanceOf(ModelExecutionException.class);
+    }
+
+    @Test
+    void returnsOnlyTheRequestedOutputs() throws Exception {
+        Batcher b = batcher(8, 50, 100, 1);
+        var both = b.submit(Map.of("x", rows(1)), "k", 1, List.of("y", "z"), ticker.read() + 1_000_000_000L);
+        executor.runAll();
+        assertThat(both.get()).containsOnlyKeys("y", "z");
+        var one = submit(b, "k", 1);
+        executor.runAll();
+        assertThat(one.get()).containsOnlyKeys("y");
+    }
+
+    @Test
+    void drainingAnswersAcceptedRequestsAndRefusesNewOnes() throws Exception {
+        Batcher b = batcher(8, 50, 100, 1);
+        var running = submit(b, "k", 1);
+        var queued = submit(b, "k", 2);
+        var drained = b.drain();
+        assertThat(drained).isNotDone();
+        var refused = submit(b, "k", 3);
+        assertThat(((OverloadedException) failure(refused)).reason())
+                .isEqualTo(OverloadedException.Reason.SHUTTING_DOWN);
+        executor.runAll();
+        assertThat(y(running)).containsExactly(2, 3);
+        assertThat(y(queued)).containsExactly(4, 5);
+        assertThat(drained).isDone();
+    }
+
+    @Test
+    void aDrainOfAnIdleBatcherCompletesAtOnce() {
+        assertThat(batcher(8, 50, 100, 1).drain()).isDone();
+    }
+}
