@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -88,15 +89,10 @@ class RequestValidatorTest {
 
     // ---- rejections ---------------------------------------------------------------------------------------
 
-    record Rejection(String name, Signature signature, BatchingConfig batching, Map<String, Tensor> inputs,
-            Optional<List<String>> outputs, List<String> problems) {
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
+    record Rejection(Signature signature, BatchingConfig batching, Map<String, Tensor> inputs,
+            Optional<List<String>> outputs, List<String> problems) {}
 
-    static Stream<Rejection> rejections() {
+    static Stream<Named<Rejection>> rejections() {
         return Stream.of(
                 reject("a required input is missing", TEXT, BATCHED,
                         in("mask", longs(2, 7)), ALL,
@@ -227,15 +223,10 @@ class RequestValidatorTest {
 
     // ---- acceptance ---------------------------------------------------------------------------------------
 
-    record Acceptance(String name, Signature signature, BatchingConfig batching, Map<String, Tensor> inputs,
-            Optional<List<String>> outputs, long rows, List<String> selected) {
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
+    record Acceptance(Signature signature, BatchingConfig batching, Map<String, Tensor> inputs,
+            Optional<List<String>> outputs, long rows, List<String> selected) {}
 
-    static Stream<Acceptance> acceptances() {
+    static Stream<Named<Acceptance>> acceptances() {
         return Stream.of(
                 accept("symbolic dimensions agree", TEXT, BATCHED,
                         in("tokens", longs(2, 7), "mask", longs(2, 7)), ALL, 2, "probs", "total"),
@@ -411,14 +402,14 @@ class RequestValidatorTest {
         return outputs.isPresent() ? v.validate(inputs, outputs.get()) : v.validate(inputs);
     }
 
-    private static Rejection reject(String name, Signature signature, BatchingConfig batching,
+    private static Named<Rejection> reject(String name, Signature signature, BatchingConfig batching,
             Map<String, Tensor> inputs, Optional<List<String>> outputs, String... problems) {
-        return new Rejection(name, signature, batching, inputs, outputs, List.of(problems));
+        return Named.of(name, new Rejection(signature, batching, inputs, outputs, List.of(problems)));
     }
 
-    private static Acceptance accept(String name, Signature signature, BatchingConfig batching,
+    private static Named<Acceptance> accept(String name, Signature signature, BatchingConfig batching,
             Map<String, Tensor> inputs, Optional<List<String>> outputs, long rows, String... selected) {
-        return new Acceptance(name, signature, batching, inputs, outputs, rows, List.of(selected));
+        return Named.of(name, new Acceptance(signature, batching, inputs, outputs, rows, List.of(selected)));
     }
 
     private static TensorSpec optional(String name, DType dtype, Dim... shape) {
