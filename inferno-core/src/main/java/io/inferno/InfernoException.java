@@ -11,6 +11,7 @@ package io.inferno;
  *   <li>{@link DeadlineExceededException}: the request's deadline passed before it ran.
  *   <li>{@link ModelExecutionException}: the model failed while running a batch.
  *   <li>{@link ModelLoadException}: a model version could not be loaded (bad package, bad artifact, bad config).
+ *   <li>{@link StateUnavailableException}: the shared state store is unreachable, so admin changes are refused.
  * </ul>
  */
 public abstract class InfernoException extends RuntimeException {
