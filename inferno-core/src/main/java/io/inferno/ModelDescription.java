@@ -1,0 +1,34 @@
+package io.inferno;
+
+import io.inferno.model.BatchingConfig;
+import io.inferno.model.Codec;
+import io.inferno.model.ModelConfig;
+import io.inferno.model.Signature;
+import java.util.Objects;
+
+/**
+ * Metadata and signature of a model version.
+ *
+ * @param name the model's name
+ * @param version the version described
+ * @param format its runtime format
+ * @param signature declared inputs and outputs
+ * @param batching batching, queue and deadline settings in effect
+ * @param maxConcurrency batches that may run at once
+ * @param defaultCodec the response codec when a request does not choose one
+ */
+public record ModelDescription(String name, long version, String format, Signature signature,
+        BatchingConfig batching, int maxConcurrency, Codec defaultCodec) {
+    public ModelDescription {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(signature, "signature");
+        Objects.requireNonNull(batching, "batching");
+        Objects.requireNonNull(defaultCodec, "defaultCodec");
+    }
+
+    static ModelDescription of(ModelConfig c) {
+        return new ModelDescription(c.name(), c.version(), c.format(), c.signature(), c.batching(),
+                c.maxConcurrency(), c.defaultCodec());
+    }
+}

@@ -1,0 +1,395 @@
+package io.inferno.internal;
+
+import io.inferno.InfernoException;
+import io.inferno.ModelLoadException;
+import io.inferno.ModelNotFoundException;
+import io.inferno.ModelStatus;
+import io.inferno.repository.FailedPackage;
+import io.inferno.repository.ModelPackage;
+import io.inferno.repository.RepositorySnapshot;
+import io.inferno.runtime.Model;
+import io.inferno.runtime.ModelLoader;
+import io.inferno.state.StateStore;
+import io.inferno.validation.RequestValidator;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which versions of which models are on disk, loaded and active, and the transitions between those states.
+ *
+ * <h2>Concurrency</h2>
+ * Each model has an immutable {@link View} (active version, loaded versions) in a volatile field: predict reads it
+ * without locking. Transitions (a load completing, an unload, a change of active version) happen under the model's
+ * own monitor and publish a new view. A load runs on the load executor, outside any lock; concurrent requests for
+ * the same version share one load through the {@code loading} map, so a version is loaded exactly once. Nothing
+ * blocking (loading, draining, closing, the state store) runs while a monitor is held.
+ *
+ * <h2>Rules</h2>
+ * The active version starts as the highest version on disk; when it cannot be loaded, the next lower one is tried,
+ * until one loads or none is left (each failure is recorded with its reason). An explicit {@link #load} makes its
+ * version active once it has loaded, so a failed load leaves the previous active version serving. {@link #unload}
+ * stops routing to a version at once, drains its batcher, then closes the model; unloading the active version
+ * makes the highest remaining loaded version active, or none, and then the model stays unloaded until an explicit
+ * load (no lazy reload behind the operator's back).
+ */
+public final class ModelRegistry implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
+
+    /** A loaded version: its package, model, batcher and request validator. */
+    public record Loaded(ModelPackage pkg, Model model, Batcher batcher, RequestValidator validator) {
+        public String name() {
+            return pkg.name();
+        }
+
+        public long version() {
+            return pkg.version();
+        }
+    }
+
+    /** What predict reads: immutable. */
+    private record View(OptionalLong active, Map<Long, Loaded> loaded, boolean autoLoad) {
+        View withLoaded(long version, Loaded l) {
+            Map<Long, Loaded> m = new HashMap<>(loaded);
+            m.put(version, l);
+            return new View(active, Collections.unmodifiableMap(m), autoLoad);
+        }
+
+        View withActive(OptionalLong a, boolean auto) {
+            return new View(a, loaded, auto);
+        }
+
+        View without(long version) {
+            Map<Long, Loaded> m = new HashMap<>(loaded);
+            m.remove(version);
+            OptionalLong a = active;
+            boolean auto = autoLoad;
+            if (a.isPresent() && a.getAsLong() == version) {
+                a = m.isEmpty() ? OptionalLong.empty() : OptionalLong.of(new TreeSet<>(m.keySet()).last());
+                auto = a.isPresent();
+            }
+            return new View(a, Collections.unmodifiableMap(m), auto);
+        }
+    }
+
+    private static final class Entry {
+        final String name;
+        final NavigableMap<Long, ModelPackage> onDisk;
+        volatile View view;
+        // guarded by this:
+        final Map<Long, CompletableFuture<Loaded>> loading = new HashMap<>();
+        final Map<Long, String> failures = new TreeMap<>();
+        boolean explicit; // the active version was chosen by an operator, not by default
+
+        Entry(String name, List<ModelPackage> versions) {
+            this.name = name;
+            TreeMap<Long, ModelPackage> m = new TreeMap<>();
+            versions.forEach(p -> m.put(p.version(), p));
+            this.onDisk = Collections.unmodifiableNavigableMap(m);
+            this.view = new View(m.isEmpty() ? OptionalLong.empty() : OptionalLong.of(m.lastKey()), Map.of(), true);
+        }
+    }
+
+    private final Map<String, Entry> entries;
+    private final List<FailedPackage> scanFailures;
+    private final ModelLoader loader;
+    private final StateStore store;
+    private final Executor loadExecutor;
+    private final BiFunction<ModelPackage, Model, Batcher> batchers;
+    private final EngineMetrics metrics;
+
+    public ModelRegistry(RepositorySnapshot snapshot, ModelLoader loader, StateStore store, Executor loadExecutor,
+            BiFunction<ModelPackage, Model, Batcher> batchers, EngineMetrics metrics) {
+        this.loader = Objects.requireNonNull(loader, "loader");
+        this.store = Objects.requireNonNull(store, "store");
+        this.loadExecutor = Objects.requireNonNull(loadExecutor, "loadExecutor");
+        this.batchers = Objects.requireNonNull(batchers, "batchers");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        Map<String, Entry> m = new TreeMap<>();
+        snapshot.models().forEach((name, versions) -> m.put(name, new Entry(name, versions)));
+        this.entries = Collections.unmodifiableMap(m);
+        this.scanFailures = snapshot.failures();
+    }
+
+    /**
+     * The loaded version that answers a request right now, without waiting; null when resolving needs a load or
+     * cannot succeed (then {@link #resolve} tells which).
+     */
+    public Loaded resolveNow(String name, OptionalLong version) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            return null;
+        }
+        View v = e.view;
+        OptionalLong want = version.isPresent() ? version : v.active;
+        return want.isPresent() ? v.loaded.get(want.getAsLong()) : null;
+    }
+
+    /**
+     * The loaded version that answers a request, loading the active version first when it is not loaded yet
+     * (first use with preload off). Fails with {@link ModelNotFoundException} for unknown models and versions and
+     * for versions that are not loaded.
+     */
+    public CompletableFuture<Loaded> resolve(String name, OptionalLong version) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            return CompletableFuture.failedFuture(new ModelNotFoundException());
+        }
+        View v = e.view;
+        if (version.isPresent()) {
+            Loaded l = v.loaded.get(version.getAsLong());
+            if (l != null) {
+                return CompletableFuture.completedFuture(l);
+            }
+            if (v.autoLoad && v.active.equals(version)) {
+                return loadActiveByDefault(e);
+            }
+            return CompletableFuture.failedFuture(new ModelNotFoundException());
+        }
+        if (v.active.isEmpty()) {
+            return CompletableFuture.failedFuture(new ModelNotFoundException());
+        }
+        Loaded l = v.loaded.get(v.active.getAsLong());
+        if (l != null) {
+            return CompletableFuture.completedFuture(l);
+        }
+        return v.autoLoad ? loadActiveByDefault(e) : CompletableFuture.failedFuture(new ModelNotFoundException());
+    }
+
+    /**
+     * Loads the default active version; when it fails and no operator chose it, falls back to the next lower
+     * version on disk. Fails with {@link ModelNotFoundException} carrying the reason when none loads.
+     */
+    private CompletableFuture<Loaded> loadActiveByDefault(Entry e) {
+        OptionalLong active = e.view.active;
+        if (active.isEmpty()) {
+            return CompletableFuture.failedFuture(new ModelNotFoundException());
+        }
+        long version = active.getAsLong();
+        return ensureLoaded(e, version).handle((loaded, failure) -> {
+            if (failure == null) {
+                return CompletableFuture.completedFuture(loaded);
+            }
+            Long lower;
+            synchronized (e) {
+                if (e.explicit || !e.view.active.equals(active)) {
+                    return loadActiveByDefault(e); // someone changed the active version meanwhile
+                }
+                lower = e.onDisk.lowerKey(version);
+                e.view = e.view.withActive(lower == null ? OptionalLong.empty() : OptionalLong.of(lower),
+                        lower != null);
+            }
+            if (lower != null) {
+                LOG.warn("model {}: version {} failed to load; falling back to version {}", e.name, version, lower);
+                return loadActiveByDefault(e);
+            }
+            return CompletableFuture.<Loaded>failedFuture(new ModelNotFoundException(
+                    ModelNotFoundException.MESSAGE + ": no version of '" + e.name + "' could be loaded ("
+                            + unwrap(failure).getMessage() + ")"));
+        }).thenCompose(f -> f);
+    }
+
+    /** Loads a version unless it is loaded or loading; every caller shares the one load. */
+    private CompletableFuture<Loaded> ensureLoaded(Entry e, long version) {
+        ModelPackage pkg = e.onDisk.get(version);
+        if (pkg == null) {
+            return CompletableFuture.failedFuture(new ModelNotFoundException(
+                    ModelNotFoundException.MESSAGE + ": model '" + e.name + "' has no version " + version
+                            + " in the repository"));
+        }
+        CompletableFuture<Loaded> f;
+        synchronized (e) {
+            Loaded l = e.view.loaded.get(version);
+            if (l != null) {
+                return CompletableFuture.completedFuture(l);
+            }
+            f = e.loading.get(version);
+            if (f != null) {
+                return f;
+            }
+            f = new CompletableFuture<>();
+            e.loading.put(version, f);
+        }
+        CompletableFuture<Loaded> result = f;
+        loadExecutor.execute(() -> load(e, pkg, result));
+        return result;
+    }
+
+    private void load(Entry e, ModelPackage pkg, CompletableFuture<Loaded> result) {
+        long version = pkg.version();
+        LOG.info("loading model {} version {} from {}", e.name, version, pkg.directory());
+        Loaded loaded = null;
+        try {
+            Model model = loader.load(pkg.directory(), pkg.config());
+            loaded = new Loaded(pkg, model, batchers.apply(pkg, model), RequestValidator.of(pkg.config()));
+        } catch (RuntimeException | LinkageError failure) {
+            ModelLoadException error = failure instanceof ModelLoadException m ? m
+                    : new ModelLoadException(pkg.directory() + ": " + failure, failure);
+            synchronized (e) {
+                e.loading.remove(version);
+                e.failures.put(version, error.getMessage());
+            }
+            LOG.error("model {} version {} failed to load: {}", e.name, version, error.getMessage());
+            result.completeExceptionally(error);
+            return;
+        }
+        synchronized (e) {
+            e.loading.remove(version);
+            e.failures.remove(version);
+            e.view = e.view.withLoaded(version, loaded);
+        }
+        metrics.setLoaded(e.name, version, true);
+        LOG.info("loaded model {} version {}", e.name, version);
+        result.complete(loaded);
+    }
+
+    /**
+     * Loads {@code version} if needed and makes it active once loaded, recording the change in the state store.
+     * Requests already accepted by the previous active version finish there.
+     */
+    public CompletableFuture<Void> load(String name, long version) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            return CompletableFuture.failedFuture(new ModelNotFoundException());
+        }
+        return ensureLoaded(e, version).thenAccept(loaded -> {
+            store.update(name, s -> s.withLoadedActive(version));
+            synchronized (e) {
+                if (e.view.loaded.containsKey(version)) { // an unload may have raced us
+                    e.explicit = true;
+                    e.view = e.view.withActive(OptionalLong.of(version), true);
+                }
+            }
+            LOG.info("model {}: version {} is active", name, version);
+        });
+    }
+
+    /** Stops routing to {@code version}, lets its accepted requests finish, then frees it. */
+    public CompletableFuture<Void> unload(String name, long version) {
+        Entry e = entries.get(name);
+        if (e == null || !e.view.loaded.containsKey(version)) {
+            return CompletableFuture.failedFuture(new ModelNotFoundException());
+        }
+        try {
+            store.update(name, s -> s.withUnloaded(version));
+        } catch (InfernoException failure) {
+            return CompletableFuture.failedFuture(failure);
+        }
+        Loaded l;
+        synchronized (e) {
+            l = e.view.loaded.get(version);
+            if (l == null) {
+                return CompletableFuture.failedFuture(new ModelNotFoundException());
+            }
+            e.view = e.view.without(version);
+            if (e.view.active.isEmpty()) {
+                e.explicit = true;
+            }
+        }
+        metrics.setLoaded(name, version, false);
+        LOG.info("unloading model {} version {}; active now {}", name, version, e.view.active);
+        return release(l);
+    }
+
+    private static CompletableFuture<Void> release(Loaded l) {
+        return l.batcher().drain().thenRun(() -> {
+            try {
+                l.model().close();
+            } catch (Exception failure) {
+                LOG.warn("model {} version {} failed to close cleanly", l.name(), l.version(), failure);
+            }
+        });
+    }
+
+    /** Loads the default active version of every model; completes when each has loaded or failed. */
+    public CompletableFuture<Void> preload() {
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            all.add(loadActiveByDefault(e).exceptionally(failure -> null));
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    }
+
+    /** Every model known, with the packages that failed to parse, sorted by name. */
+    public List<ModelStatus> list() {
+        TreeMap<String, ModelStatus> out = new TreeMap<>();
+        for (Entry e : entries.values()) {
+            out.put(e.name, status(e));
+        }
+        for (FailedPackage f : scanFailures) {
+            ModelStatus s = out.get(f.model());
+            List<ModelStatus.Failure> failures = new ArrayList<>(s == null ? List.of() : s.failures());
+            failures.add(new ModelStatus.Failure(f.version(), f.reason()));
+            out.put(f.model(), s == null
+                    ? new ModelStatus(f.model(), OptionalLong.empty(), List.of(), List.of(), failures)
+                    : new ModelStatus(s.name(), s.active(), s.loaded(), s.onDisk(), failures));
+        }
+        return List.copyOf(out.values());
+    }
+
+    /** One model's status; fails with {@link ModelNotFoundException} for an unknown model. */
+    public ModelStatus status(String name) {
+        return list().stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(ModelNotFoundException::new);
+    }
+
+    private static ModelStatus status(Entry e) {
+        View v = e.view;
+        List<ModelStatus.Failure> failures = new ArrayList<>();
+        synchronized (e) {
+            e.failures.forEach((version, reason) ->
+                    failures.add(new ModelStatus.Failure(OptionalLong.of(version), reason)));
+        }
+        return new ModelStatus(e.name, v.active, new ArrayList<>(new TreeSet<>(v.loaded.keySet())),
+                new ArrayList<>(e.onDisk.keySet()), failures);
+    }
+
+    /** The package of a model version on disk. */
+    public ModelPackage onDisk(String name, long version) {
+        Entry e = entries.get(name);
+        ModelPackage p = e == null ? null : e.onDisk.get(version);
+        if (p == null) {
+            throw new ModelNotFoundException();
+        }
+        return p;
+    }
+
+    /** Drains and frees every loaded version; the returned future completes when all are freed. */
+    public CompletableFuture<Void> drainAll() {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            Map<Long, Loaded> loaded;
+            synchronized (e) {
+                loaded = e.view.loaded;
+                e.view = new View(e.view.active, Map.of(), false);
+            }
+            loaded.forEach((version, l) -> {
+                metrics.setLoaded(e.name, version, false);
+                all.add(release(l));
+            });
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    }
+
+    @Override
+    public void close() {
+        drainAll().join();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+}
