@@ -195,7 +195,8 @@ public final class RepositoryScanner {
                 return Optional.empty();
             }
             Optional<Path> artifact = p.artifact().filter(a -> Files.exists(a, LinkOption.NOFOLLOW_LINKS));
-            return artifact.isPresent() && refused(name, v, directory, artifact.get()) ? Optional.empty() : Optional.of(p);
+            boolean refused = artifact.isPresent() && refused(name, v, directory, artifact.get());
+            return refused ? Optional.empty() : Optional.of(p);
         }
 
         /** Skips hidden entries, plain files and broken links; true when skipped. */
