@@ -89,6 +89,7 @@ public final class RepositoryScanner {
     }
 
     private static Path realRoot(Path root) {
+        Objects.requireNonNull(root, "root");
         try {
             Path real = root.toRealPath();
             if (!Files.isDirectory(real)) {
