@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Converts the nodes of a parsed model.yaml to values, collecting a problem for every node of the wrong type, out
@@ -83,6 +84,16 @@ final class ConfigWalker {
             return Optional.empty();
         }
         return Optional.of(f.node().textValue());
+    }
+
+    /** A non-empty string matching {@code pattern}; {@code expected} says what it should be, for the problem. */
+    Optional<String> text(YamlField f, Pattern pattern, String expected) {
+        Optional<String> text = text(f);
+        if (text.isPresent() && !pattern.matcher(text.get()).matches()) {
+            problem(f.path(), "expected " + expected + ", got " + quote(text.get()));
+            return Optional.empty();
+        }
+        return text;
     }
 
     /** {@code true} or {@code false}, never a string. */

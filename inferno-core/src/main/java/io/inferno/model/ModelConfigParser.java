@@ -251,7 +251,8 @@ public final class ModelConfigParser {
 
         private Optional<String> artifact(YamlMap top, Optional<String> format) {
             Optional<YamlField> field = top.get("file");
-            Optional<String> name = field.flatMap(w::text).filter(n -> isArtifactName(field.get(), n));
+            Optional<String> name = field.flatMap(f -> w.text(f, ARTIFACT_NAME, "a plain file name inside the"
+                    + " version directory (letters, digits, _ . -; no path separators, not starting with a dot)"));
             if (format.isEmpty()) {
                 return name;
             }
@@ -270,15 +271,6 @@ public final class ModelConfigParser {
             return Optional.empty();
         }
 
-        private boolean isArtifactName(YamlField f, String name) {
-            if (ARTIFACT_NAME.matcher(name).matches()) {
-                return true;
-            }
-            w.problem(f.path(), "must be a plain file name inside the version directory (letters, digits, _ . -;"
-                    + " no path separators, not starting with a dot), got " + quote(name));
-            return false;
-        }
-
         private Optional<String> defaultTorchScriptFile() {
             for (String candidate : DEFAULT_TORCHSCRIPT_FILES) {
                 if (Files.isRegularFile(directory.resolve(candidate))) {
@@ -292,7 +284,8 @@ public final class ModelConfigParser {
 
         private Optional<String> entrypoint(YamlMap top, Optional<String> format) {
             Optional<YamlField> field = top.get("entrypoint");
-            Optional<String> entrypoint = field.flatMap(w::text).filter(e -> isEntrypoint(field.get(), e));
+            Optional<String> entrypoint = field.flatMap(f -> w.text(f, ENTRYPOINT,
+                    "a Java class name such as com.acme.MyModel, or com.acme.Models::build"));
             if (format.isEmpty()) {
                 return Optional.empty();
             }
@@ -306,15 +299,6 @@ public final class ModelConfigParser {
             field.ifPresent(f -> w.problem("entrypoint", "only for format java, not " + format.get()
                     + "; remove it, got " + describe(f.node())));
             return Optional.empty();
-        }
-
-        private boolean isEntrypoint(YamlField f, String entrypoint) {
-            if (ENTRYPOINT.matcher(entrypoint).matches()) {
-                return true;
-            }
-            w.problem(f.path(), "expected a Java class name such as com.acme.MyModel, or com.acme.Models::build,"
-                    + " got " + quote(entrypoint));
-            return false;
         }
 
         private Optional<Signature> signature(YamlMap top) {
@@ -352,7 +336,8 @@ public final class ModelConfigParser {
                 return Optional.empty();
             }
             YamlMap m = map.get();
-            Optional<String> name = w.require(m, "name").flatMap(w::text).filter(n -> isTensorName(f, n));
+            Optional<String> name = w.require(m, "name")
+                    .flatMap(n -> w.text(n, TensorSpec.NAME, "a name matching " + TensorSpec.NAME.pattern()));
             name.ifPresent(n -> {
                 String first = firstPathOfName.putIfAbsent(n, f.path());
                 if (first != null) {
@@ -369,14 +354,6 @@ public final class ModelConfigParser {
                 return Optional.empty();
             }
             return Optional.of(new TensorSpec(name.orElseThrow(), dtype.orElseThrow(), shape.orElseThrow(), optional));
-        }
-
-        private boolean isTensorName(YamlField f, String name) {
-            if (TensorSpec.NAME.matcher(name).matches()) {
-                return true;
-            }
-            w.problem(f.child("name"), "must match " + TensorSpec.NAME.pattern() + ", got " + quote(name));
-            return false;
         }
 
         private Optional<DType> dtype(String path, String name) {

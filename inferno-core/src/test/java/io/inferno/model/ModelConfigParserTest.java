@@ -7,11 +7,15 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 import io.inferno.ModelConfigException;
 import io.inferno.repository.TestRepository;
 import io.inferno.tensor.DType;
+import io.inferno.tensor.Shape;
+import io.inferno.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,6 +66,11 @@ class ModelConfigParserTest {
     }
 
     private List<String> problems(String yaml) {
+        return problems(parser, yaml);
+    }
+
+    /** The problems that {@code parser} finds in {@code yaml}; fails when it accepts the file. */
+    private List<String> problems(ModelConfigParser parser, String yaml) {
         TestRepository.writeYaml(dir, yaml);
         try {
             parser.parse(dir, "clf", 1);
@@ -297,7 +306,7 @@ class ModelConfigParserTest {
                 arguments(replace(BASE, "format: torchscript", "format: onnx"), "format",
                         "unsupported format 'onnx'; supported: java, torchscript"),
                 arguments(BASE + "file: ../../etc/passwd\n", "file",
-                        "must be a plain file name inside the version directory"),
+                        "expected a plain file name inside the version directory"),
                 arguments(BASE + "file: /etc/passwd\n", "file", "got '/etc/passwd'"),
                 arguments(BASE + "file: sub/model.ts\n", "file", "no path separators"),
                 arguments(BASE + "file: ..\n", "file", "got '..'"),
@@ -354,19 +363,17 @@ class ModelConfigParserTest {
     @Test
     void formatOutsideTheKnownSetIsRefused() {
         ModelConfigParser torchOnly = new ModelConfigParser(Set.of("torchscript"));
-        TestRepository.writeYaml(dir, JAVA);
 
-        assertThatThrownBy(() -> torchOnly.parse(dir, "clf", 1)).isInstanceOfSatisfying(ModelConfigException.class,
-                e -> assertThat(e.problems()).containsExactly("format: unsupported format 'java'; supported: torchscript"));
+        assertThat(problems(torchOnly, JAVA))
+                .containsExactly("format: unsupported format 'java'; supported: torchscript");
     }
 
     @Test
     void otherFormatsMustNameTheirFile() {
         ModelConfigParser onnx = new ModelConfigParser(Set.of("onnx"));
-        TestRepository.writeYaml(dir, replace(BASE, "torchscript", "onnx"));
 
-        assertThatThrownBy(() -> onnx.parse(dir, "clf", 1)).isInstanceOfSatisfying(ModelConfigException.class,
-                e -> assertThat(e.problems()).containsExactly("file: required for format onnx"));
+        assertThat(problems(onnx, replace(BASE, "torchscript", "onnx")))
+                .containsExactly("file: required for format onnx");
     }
 
     @Test
@@ -404,7 +411,8 @@ class ModelConfigParserTest {
 
     static Stream<Arguments> fileProblem() {
         return Stream.of(
-                arguments("name: clf\nversion: [1\n", "malformed YAML at line 2, column 12: expected ',' or ']', but got <stream end>"),
+                arguments("name: clf\nversion: [1\n",
+                        "malformed YAML at line 2, column 12: expected ',' or ']', but got <stream end>"),
                 arguments(BASE + "name: clf\n", "malformed YAML at line 9, column 5: duplicate key 'name'"),
                 arguments(BASE + "batching: {timeout_ms: 1, timeout_ms: 2}\n", "duplicate key 'timeout_ms'"),
                 arguments("", "the file is empty"),
@@ -432,5 +440,60 @@ class ModelConfigParserTest {
     void expectedNameAndVersionAreChecked() {
         assertThatThrownBy(() -> parser.parse(dir, "../x", 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> parser.parse(dir, "clf", 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * Warmup samples that the parser decodes with {@link io.inferno.codec.TensorCodec}. The name checks that need no
+     * decoding are above ({@link #warmupSampleNamesMustBeInputs} and the table).
+     */
+    @Nested
+    @Disabled("needs codec: enable when TensorCodec.decode is implemented")
+    class WarmupDecoding {
+        @Test
+        void warmupSamplesAreDecodedInOrder() {
+            ModelConfig config = parse(BASE + """
+                    warmup:
+                      - tokens: {dtype: int64, shape: [1, 4], data: [[1, 2, 3, 4]]}
+                      - tokens: {dtype: int64, shape: [2, 1], data: [[5], [6]]}
+                    """);
+
+            assertThat(config.warmup()).hasSize(2);
+            Tensor first = config.warmup().get(0).get("tokens");
+            assertThat(first.dtype()).isEqualTo(DType.INT64);
+            assertThat(first.shape()).isEqualTo(Shape.of(1, 4));
+            assertThat(first.toLongArray()).containsExactly(1, 2, 3, 4);
+            assertThat(config.warmup().get(1).get("tokens").toLongArray()).containsExactly(5, 6);
+        }
+
+        @Test
+        void warmupSampleMayUseBase64() {
+            // 1 and 2 as little-endian int64
+            ModelConfig config = parse(BASE + """
+                    warmup:
+                      - tokens: {dtype: int64, shape: [1, 2], base64: AQAAAAAAAAACAAAAAAAAAA==}
+                    """);
+
+            assertThat(config.warmup().get(0).get("tokens").toLongArray()).containsExactly(1, 2);
+        }
+
+        @Test
+        void warmupDtypeMustMatchTheSignature() {
+            List<String> problems = problems(BASE + """
+                    warmup:
+                      - tokens: {dtype: int32, shape: [1, 1], data: [[1]]}
+                    """);
+
+            assertThat(problems).containsExactly("warmup[0].tokens: dtype int32 does not match the declared int64");
+        }
+
+        @Test
+        void warmupPayloadErrorsCarryTheFieldPath() {
+            List<String> problems = problems(BASE + """
+                    warmup:
+                      - tokens: {dtype: int64, shape: [1, 2], data: [[1, 2, 3]]}
+                    """);
+
+            assertThat(problems).isNotEmpty().allSatisfy(p -> assertThat(p).startsWith("warmup[0].tokens: "));
+        }
     }
 }
