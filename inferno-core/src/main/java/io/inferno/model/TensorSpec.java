@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * whether it may be left out.
  */
 public record TensorSpec(String name, DType dtype, List<Dim> shape, boolean optional) {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:/-]*");
+    /** Tensor names: a letter, digit or {@code _}, then letters, digits, {@code _ . : / -}. */
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:/-]*");
 
     public TensorSpec {
         Objects.requireNonNull(dtype, "dtype");
