@@ -65,11 +65,11 @@ public final class EngineMetrics {
                 .labelNames("model", "version").register(registry);
     }
 
-    void observeLatency(String model, long nanos) {
+    public void observeLatency(String model, long nanos) {
         latency.labelValues(model).observe(nanos / 1e9);
     }
 
-    void countException(String model, Throwable e) {
+    public void countException(String model, Throwable e) {
         exceptions.labelValues(model, e.getClass().getSimpleName()).inc();
     }
 
@@ -87,7 +87,7 @@ public final class EngineMetrics {
     }
 
     /** The batcher listener of one model version. */
-    BatcherListener listener(String model, long version) {
+    public BatcherListener listener(String model, long version) {
         String v = Long.toString(version);
         DistributionDataPoint queueTimes = queue.labelValues(model);
         DistributionDataPoint computeTimes = compute.labelValues(model);
