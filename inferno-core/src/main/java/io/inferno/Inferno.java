@@ -127,7 +127,9 @@ public final class Inferno implements AutoCloseable {
             boolean mayRetry) {
         ValidatedRequest valid;
         try {
-            valid = loaded.validator().validate(request.inputs(), request.outputs().orElse(null));
+            valid = request.outputs().isPresent()
+                    ? loaded.validator().validate(request.inputs(), request.outputs().get())
+                    : loaded.validator().validate(request.inputs());
         } catch (InvalidInputException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -1,0 +1,210 @@
+package io.inferno;
+
+import static io.inferno.repository.TestRepository.writeYaml;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.inferno.tensor.Shape;
+import io.inferno.tensor.Tensor;
+import io.inferno.testing.ScalingModel;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embeddable facade end to end, on Java-entrypoint models (no native runtime needed). */
+class InfernoTest {
+    @TempDir
+    Path repo;
+
+    private final List<Inferno> opened = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(Inferno::close);
+    }
+
+    private void model(String name, long version) {
+        writeYaml(repo.resolve(name).resolve(Long.toString(version)), ScalingModel.yaml(name, version, 8));
+    }
+
+    private Inferno start(boolean preload) {
+        Inferno inferno = Inferno.builder().repository(repo).preload(preload).build();
+        opened.add(inferno);
+        inferno.ready().join();
+        return inferno;
+    }
+
+    private static PredictRequest request(String model, float... firstColumn) {
+        float[] v = new float[firstColumn.length * 2];
+        for (int i = 0; i < firstColumn.length; i++) {
+            v[2 * i] = firstColumn[i];
+            v[2 * i + 1] = -firstColumn[i];
+        }
+        return PredictRequest.of(model, Map.of("x", Tensor.ofFloats(Shape.of(firstColumn.length, 2), v)));
+    }
+
+    private static Throwable failure(CompletableFuture<?> f) {
+        assertThatThrownBy(f::join).isInstanceOf(CompletionException.class);
+        return f.handle((r, t) -> t instanceof CompletionException ? t.getCause() : t).join();
+    }
+
+    @Test
+    void predictsWithTheHighestVersionByDefault() {
+        model("scale", 1);
+        model("scale", 3);
+        Inferno inferno = start(true);
+        Prediction p = inferno.predict(request("scale", 1, 2)).join();
+        assertThat(p.version()).isEqualTo(3);
+        assertThat(p.output("y").toFloatArray()).containsExactly(3, -3, 6, -6);
+        assertThat(p.outputs()).containsOnlyKeys("y", "x_copy");
+        ModelStatus s = inferno.model("scale");
+        assertThat(s.active()).hasValue(3);
+        assertThat(s.loaded()).containsExactly(3L);
+        assertThat(s.onDisk()).containsExactly(1L, 3L);
+    }
+
+    @Test
+    void returnsOnlyTheRequestedOutputs() {
+        model("scale", 1);
+        Inferno inferno = start(true);
+        Prediction p = inferno.predict(request("scale", 1).withOutputs(List.of("y"))).join();
+        assertThat(p.outputs()).containsOnlyKeys("y");
+    }
+
+    @Test
+    void rejectsInvalidInputsWithEveryProblem() {
+        model("scale", 1);
+        Inferno inferno = start(true);
+        var bad = PredictRequest.of("scale", Map.of("z", Tensor.ofInts(Shape.of(1, 2), 1, 2)));
+        assertThat(failure(inferno.predict(bad))).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Missing required input(s): x. Expected inputs: x; Unexpected input(s): z. "
+                        + "Expected inputs: x");
+    }
+
+    @Test
+    void unknownModelsAndVersionsAreNotFound() {
+        model("scale", 1);
+        Inferno inferno = start(true);
+        assertThat(failure(inferno.predict(request("nope", 1)))).isInstanceOf(ModelNotFoundException.class)
+                .hasMessage("model not found or not loaded");
+        assertThat(failure(inferno.predict(request("scale", 1).withVersion(7))))
+                .isInstanceOf(ModelNotFoundException.class);
+    }
+
+    @Test
+    void withPreloadOffConcurrentFirstRequestsShareOneLoad() {
+        model("slowload", 1);
+        Inferno inferno = start(false);
+        assertThat(inferno.model("slowload").loaded()).isEmpty();
+        List<CompletableFuture<Prediction>> all = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            all.add(inferno.predict(request("slowload", i)));
+        }
+        all.forEach(f -> assertThat(f.join().version()).isEqualTo(1));
+        assertThat(ScalingModel.CREATED.get("slowload:1").get()).isEqualTo(1);
+    }
+
+    @Test
+    void describeLoadsLazilyAndReportsTheSignature() {
+        model("lazy", 2);
+        Inferno inferno = start(false);
+        ModelDescription d = inferno.describe("lazy", OptionalLong.empty()).join();
+        assertThat(d.version()).isEqualTo(2);
+        assertThat(d.signature().inputNamesText()).isEqualTo("x");
+        assertThat(inferno.model("lazy").loaded()).containsExactly(2L);
+    }
+
+    @Test
+    void loadMakesAVersionActiveAndPinnedVersionsKeepWorking() {
+        model("swap", 1);
+        model("swap", 2);
+        Inferno inferno = start(true);
+        assertThat(inferno.predict(request("swap", 1)).join().version()).isEqualTo(2);
+        inferno.load("swap", 1).join();
+        assertThat(inferno.predict(request("swap", 1)).join().version()).isEqualTo(1);
+        assertThat(inferno.predict(request("swap", 1).withVersion(2)).join().output("y").toFloatArray())
+                .containsExactly(2, -2);
+        assertThat(inferno.model("swap").loaded()).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void unloadingTheActiveVersionFallsBackThenLeavesNothing() {
+        model("gone", 1);
+        model("gone", 2);
+        Inferno inferno = start(true);
+        inferno.load("gone", 1).join();
+        inferno.load("gone", 2).join();
+        inferno.unload("gone", 2).join();
+        assertThat(ScalingModel.CLOSED.get("gone:2").get()).isEqualTo(1);
+        assertThat(inferno.predict(request("gone", 1)).join().version()).isEqualTo(1);
+        inferno.unload("gone", 1).join();
+        assertThat(inferno.model("gone").active()).isEmpty();
+        assertThat(failure(inferno.predict(request("gone", 1)))).isInstanceOf(ModelNotFoundException.class)
+                .hasMessage("model not found or not loaded");
+        assertThat(failure(inferno.unload("gone", 1))).isInstanceOf(ModelNotFoundException.class);
+        inferno.load("gone", 1).join();
+        assertThat(inferno.predict(request("gone", 1)).join().version()).isEqualTo(1);
+    }
+
+    @Test
+    void aBrokenNewestVersionFallsBackAndAFailedLoadKeepsThePreviousVersionServing() {
+        model("fallback", 1);
+        writeYaml(repo.resolve("fallback/2"), ScalingModel.yaml("fallback", 2, 8)
+                .replace(ScalingModel.class.getName(), "com.acme.Missing"));
+        Inferno inferno = start(true);
+        ModelStatus s = inferno.model("fallback");
+        assertThat(s.active()).hasValue(1);
+        assertThat(s.failures()).singleElement().satisfies(f -> {
+            assertThat(f.version()).hasValue(2);
+            assertThat(f.reason()).contains("entrypoint class com.acme.Missing not found");
+        });
+        assertThat(failure(inferno.load("fallback", 2))).isInstanceOf(ModelLoadException.class);
+        assertThat(inferno.predict(request("fallback", 1)).join().version()).isEqualTo(1);
+    }
+
+    @Test
+    void aBrokenPackageIsListedWithItsReasonBesideTheGoodOnes() {
+        model("good", 1);
+        writeYaml(repo.resolve("bad/1"), "name: bad\nversion: 1\nformat: java\n");
+        Inferno inferno = start(true);
+        assertThat(inferno.models()).extracting(ModelStatus::name).containsExactly("bad", "good");
+        ModelStatus bad = inferno.model("bad");
+        assertThat(bad.failures()).singleElement().satisfies(f -> assertThat(f.reason()).contains("signature"));
+        assertThat(inferno.predict(request("good", 1)).join().version()).isEqualTo(1);
+    }
+
+    @Test
+    void closingRefusesNewWorkAndFreesModels() {
+        model("closing", 1);
+        Inferno inferno = start(true);
+        inferno.predict(request("closing", 1)).join();
+        inferno.close();
+        assertThat(ScalingModel.CLOSED.get("closing:1").get()).isEqualTo(1);
+        assertThat(failure(inferno.predict(request("closing", 1)))).isInstanceOf(OverloadedException.class);
+    }
+
+    @Test
+    void exposesTheEngineMetrics() throws Exception {
+        model("metered", 1);
+        Inferno inferno = start(true);
+        inferno.predict(request("metered", 1)).join();
+        inferno.predict(request("nope", 1)).handle((p, t) -> null).join();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new PrometheusTextFormatWriter(false).write(out, inferno.metricsRegistry().scrape());
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("infer_latency_seconds_count{model=\"metered\"} 1",
+                "infer_batch_size_count{model=\"metered\"}", "infer_queue_seconds_count{model=\"metered\"}",
+                "infer_compute_seconds_count{model=\"metered\"}", "model_loaded{model=\"metered\",version=\"1\"} 1",
+                "infer_exceptions_total{exception=\"ModelNotFoundException\",model=\"nope\"} 1");
+    }
+}
