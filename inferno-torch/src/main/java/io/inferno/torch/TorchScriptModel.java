@@ -3,10 +3,12 @@ package io.inferno.torch;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.JniUtils;
 import io.inferno.InvalidInputException;
 import io.inferno.model.Signature;
 import io.inferno.model.TensorSpec;
@@ -14,7 +16,6 @@ import io.inferno.runtime.Model;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * itself is shared: libtorch runs one loaded module's {@code forward} concurrently, and nothing else here is
  * shared between calls but immutable fields.
  *
- * <p>Inputs go in by position, in signature order: each tensor's bytes are copied once into a direct buffer that
- * libtorch uses in place (on a GPU, libtorch copies that to the device). Outputs are a {@code Tensor}, a tuple or
+ * <p>Inputs go in by position, in signature order: each tensor's bytes are copied once, into the memory of a tensor
+ * libtorch allocated on the host (on a GPU, libtorch copies that to the device). Outputs are a {@code Tensor}, a tuple or
  * list of tensors (matched to the signature's outputs by position) or a {@code Dict[str, Tensor]} (matched by
  * key); each declared output is copied once from native memory into a new heap buffer that the returned
  * {@link Tensor} owns.
@@ -102,13 +103,20 @@ final class TorchScriptModel implements Model {
         return ordered;
     }
 
-    /** One copy: the tensor's bytes into a direct buffer that libtorch then uses in place. */
-    private static PtNDArray toNative(PtNDManager batch, Tensor t) {
+    /**
+     * One copy: libtorch allocates the tensor on the host and the bytes go straight into its memory, which the
+     * batch's manager frees deterministically (no direct buffer waiting for the garbage collector). On a GPU,
+     * libtorch then copies it to the device.
+     */
+    private PtNDArray toNative(PtNDManager batch, Tensor t) {
         DataType type = TorchTypes.toDjl(t.dtype()).orElseThrow(
                 () -> new InvalidInputException(TorchTypes.unsupported("a " + t.dtype() + " input", t.dtype())));
-        ByteBuffer direct = batch.allocateDirect(t.byteSize());
-        direct.put(t.data()).flip();
-        return batch.create(direct, new ai.djl.ndarray.types.Shape(t.shape().dims()), type);
+        PtNDArray host = JniUtils.createEmptyNdArray(batch, new ai.djl.ndarray.types.Shape(t.shape().dims()), type,
+                ai.djl.Device.cpu(), SparseFormat.DENSE);
+        if (t.byteSize() > 0) {
+            host.toByteBuffer(true).put(t.data()); // a view of the new tensor's memory
+        }
+        return batch.getDevice().isGpu() ? host.toDevice(batch.getDevice(), false) : host;
     }
 
     private IValue forward(List<IValue> arguments) {

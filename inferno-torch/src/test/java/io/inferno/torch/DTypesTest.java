@@ -8,9 +8,6 @@ import io.inferno.ModelLoadException;
 import io.inferno.model.Dim;
 import io.inferno.model.Signature;
 import io.inferno.model.TensorSpec;
-import io.inferno.runtime.Model;
-import io.inferno.runtime.ModelContext;
-import io.inferno.runtime.RuntimeOptions;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
@@ -84,12 +81,11 @@ class DTypesTest {
         return Tensor.wrap(dtype, Shape.of(count / 3, 3), b);
     }
 
-    private Model identity(DType dtype) {
+    private TorchScriptModel identity(DType dtype) {
         Path dir = ScriptedModels.write(tmp.resolve(dtype + "/1"), "Identity", "x: Tensor", "Tensor", "return x");
         Signature signature = new Signature(List.of(TensorSpec.of("x", dtype, Dim.BATCH, Dim.fixed(3))),
                 List.of(TensorSpec.of("y", dtype, Dim.BATCH, Dim.fixed(3))));
-        return new TorchScriptRuntime().load(
-                new ModelContext(dir, ScriptedModels.config("identity", signature), RuntimeOptions.DEFAULTS));
+        return ScriptedModels.load(dir, signature);
     }
 
     static Stream<DType> crossing() {
@@ -100,7 +96,7 @@ class DTypesTest {
     @MethodSource("crossing")
     void everySupportedDtypeComesBackBitForBitFromAnIdentityModel(DType dtype) throws Exception {
         Tensor x = sample(dtype, 12);
-        try (Model model = identity(dtype)) {
+        try (TorchScriptModel model = identity(dtype)) {
             assertThat(model.predict(Map.of("x", x)).get("y")).isEqualTo(x);
             Tensor empty = Tensor.wrap(dtype, Shape.of(0, 3), ByteBuffer.allocate(0));
             assertThat(model.predict(Map.of("x", empty)).get("y")).isEqualTo(empty);
@@ -115,8 +111,7 @@ class DTypesTest {
                 List.of(TensorSpec.of("y", DType.FLOAT32, Dim.BATCH)));
         ByteBuffer direct = ByteBuffer.allocateDirect(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1).putFloat(2).flip();
         Tensor x = Tensor.wrap(DType.FLOAT32, Shape.of(2), direct);
-        try (Model model = new TorchScriptRuntime().load(
-                new ModelContext(dir, ScriptedModels.config("inplace", signature), RuntimeOptions.DEFAULTS))) {
+        try (TorchScriptModel model = ScriptedModels.load(dir, signature)) {
             assertThat(model.predict(Map.of("x", x)).get("y").toFloatArray()).containsExactly(2, 4);
             assertThat(x.toFloatArray()).containsExactly(1, 2);
         }
@@ -131,8 +126,7 @@ class DTypesTest {
                         + "\"float32\": torch.to(x, 6), \"float64\": torch.to(x, 7)}");
         List<TensorSpec> outputs = CROSSING.stream().map(d -> TensorSpec.of(d.wireName(), d, Dim.fixed(4))).toList();
         Signature signature = new Signature(List.of(TensorSpec.of("x", DType.FLOAT32, Dim.fixed(4))), outputs);
-        try (Model model = new TorchScriptRuntime().load(
-                new ModelContext(dir, ScriptedModels.config("casts", signature), RuntimeOptions.DEFAULTS))) {
+        try (TorchScriptModel model = ScriptedModels.load(dir, signature)) {
             Map<String, Tensor> out = model.predict(Map.of("x", Tensor.ofFloats(Shape.of(4), 0f, 1f, 2.5f, 100f)));
 
             assertThat(out.get("bool")).isEqualTo(Tensor.ofBooleans(Shape.of(4), false, true, true, true));
@@ -163,8 +157,7 @@ class DTypesTest {
                 "return torch.to(x, 2)");
         Signature signature = new Signature(List.of(TensorSpec.of("x", DType.FLOAT32, Dim.fixed(2))),
                 List.of(TensorSpec.of("y", DType.INT32, Dim.fixed(2))));
-        try (Model model = new TorchScriptRuntime().load(
-                new ModelContext(dir, ScriptedModels.config("short", signature), RuntimeOptions.DEFAULTS))) {
+        try (TorchScriptModel model = ScriptedModels.load(dir, signature)) {
             assertThatThrownBy(() -> model.predict(Map.of("x", Tensor.ofFloats(Shape.of(2), 1, 2))))
                     .isInstanceOf(TorchScriptException.class)
                     .hasMessage("output 'y' has a dtype DJL 0.36 cannot identify (int16, bfloat16 and uint16/32/64 "
@@ -178,8 +171,7 @@ class DTypesTest {
         Path dir = ScriptedModels.write(tmp.resolve("bf16/1"), "Identity", "x: Tensor", "Tensor", "return x");
         Signature signature = new Signature(List.of(TensorSpec.of("x", DType.FLOAT32, Dim.fixed(2))),
                 List.of(TensorSpec.of("y", DType.BFLOAT16, Dim.fixed(2))));
-        assertThatThrownBy(() -> new TorchScriptRuntime().load(
-                new ModelContext(dir, ScriptedModels.config("bf16", signature), RuntimeOptions.DEFAULTS)))
+        assertThatThrownBy(() -> ScriptedModels.load(dir, signature))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessage(dir.resolve("model.yaml") + ": output 'y' is declared bfloat16, which DJL 0.36's "
                         + "PyTorch engine cannot exchange with libtorch (supported: bool, uint8, int8, int32, int64, "

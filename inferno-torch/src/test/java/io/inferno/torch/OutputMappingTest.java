@@ -7,9 +7,6 @@ import io.inferno.InvalidInputException;
 import io.inferno.model.Dim;
 import io.inferno.model.Signature;
 import io.inferno.model.TensorSpec;
-import io.inferno.runtime.Model;
-import io.inferno.runtime.ModelContext;
-import io.inferno.runtime.RuntimeOptions;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
@@ -36,10 +33,9 @@ class OutputMappingTest {
     }
 
     /** Loads a model whose forward takes {@code x: Tensor} (or the given parameters) without the loader's checks. */
-    private Model load(Signature signature, String parameters, String returns, String body) {
+    private TorchScriptModel load(Signature signature, String parameters, String returns, String body) {
         Path dir = ScriptedModels.write(tmp.resolve("m/1"), "M", parameters, returns, body);
-        return new TorchScriptRuntime().load(
-                new ModelContext(dir, ScriptedModels.config("m", signature), RuntimeOptions.DEFAULTS));
+        return ScriptedModels.load(dir, signature);
     }
 
     private static float[] floats(Map<String, Tensor> outputs, String name) {
@@ -48,7 +44,7 @@ class OutputMappingTest {
 
     @Test
     void aTupleMapsToTheOutputsByPosition() throws Exception {
-        try (Model m = load(signature(List.of(f32("x")), "sum", "product"), "x: Tensor", "Tuple[Tensor, Tensor]",
+        try (TorchScriptModel m = load(signature(List.of(f32("x")), "sum", "product"), "x: Tensor", "Tuple[Tensor, Tensor]",
                 "return (torch.add(x, x), torch.mul(x, x))")) {
             Map<String, Tensor> out = m.predict(Map.of("x", X));
             assertThat(out).containsOnlyKeys("sum", "product");
@@ -59,7 +55,7 @@ class OutputMappingTest {
 
     @Test
     void aListMapsToTheOutputsByPositionAndExtraItemsAreIgnored() throws Exception {
-        try (Model m = load(signature(List.of(f32("x")), "first"), "x: Tensor", "List[Tensor]",
+        try (TorchScriptModel m = load(signature(List.of(f32("x")), "first"), "x: Tensor", "List[Tensor]",
                 "return [torch.neg(x), x]")) {
             Map<String, Tensor> out = m.predict(Map.of("x", X));
             assertThat(out).containsOnlyKeys("first");
@@ -69,7 +65,7 @@ class OutputMappingTest {
 
     @Test
     void aDictMapsToTheOutputsByKeyWhateverItsOrder() throws Exception {
-        try (Model m = load(signature(List.of(f32("x")), "b", "a"), "x: Tensor", "Dict[str, Tensor]",
+        try (TorchScriptModel m = load(signature(List.of(f32("x")), "b", "a"), "x: Tensor", "Dict[str, Tensor]",
                 "return {\"a\": torch.neg(x), \"b\": x, \"unused\": x}")) {
             Map<String, Tensor> out = m.predict(Map.of("x", X));
             assertThat(out).containsOnlyKeys("b", "a");
@@ -80,7 +76,7 @@ class OutputMappingTest {
 
     @Test
     void inputsGoInByPositionInSignatureOrder() throws Exception {
-        try (Model m = load(signature(List.of(f32("minuend"), f32("subtrahend")), "difference"),
+        try (TorchScriptModel m = load(signature(List.of(f32("minuend"), f32("subtrahend")), "difference"),
                 "a: Tensor, b: Tensor", "Tensor", "return torch.sub(a, b)")) {
             Map<String, Tensor> inputs = new LinkedHashMap<>();
             inputs.put("subtrahend", Tensor.ofFloats(Shape.of(1, 2), 1, 1));
@@ -93,7 +89,7 @@ class OutputMappingTest {
     void anOptionalInputCanBeLeftOutOnlyWithEveryLaterInput() throws Exception {
         TensorSpec mask = new TensorSpec("mask", DType.FLOAT32, List.of(Dim.BATCH, Dim.fixed(2)), true);
         TensorSpec bias = new TensorSpec("bias", DType.FLOAT32, List.of(Dim.BATCH, Dim.fixed(2)), true);
-        try (Model m = load(signature(List.of(f32("x"), mask, bias), "y"),
+        try (TorchScriptModel m = load(signature(List.of(f32("x"), mask, bias), "y"),
                 "x: Tensor, mask: Optional[Tensor]=None, bias: Optional[Tensor]=None", "Tensor",
                 "if torch.__is__(mask, None):\n  return x\nelse:\n  return torch.mul(x, unchecked_cast(Tensor, mask))")) {
             assertThat(floats(m.predict(Map.of("x", X)), "y")).containsExactly(1, 2, 3, 4);
@@ -108,7 +104,7 @@ class OutputMappingTest {
 
     @Test
     void aDictWithoutADeclaredKeyNamesTheKeysItHas() throws Exception {
-        try (Model m = load(signature(List.of(f32("x")), "probs", "total"), "x: Tensor", "Dict[str, Tensor]",
+        try (TorchScriptModel m = load(signature(List.of(f32("x")), "probs", "total"), "x: Tensor", "Dict[str, Tensor]",
                 "return {\"probs\": x, \"sum\": x}")) {
             assertThatThrownBy(() -> m.predict(Map.of("x", X)))
                     .isInstanceOf(TorchScriptException.class)
@@ -119,7 +115,7 @@ class OutputMappingTest {
 
     @Test
     void tooFewTensorsForTheDeclaredOutputsIsAnError() throws Exception {
-        try (Model m = load(signature(List.of(f32("x")), "probs", "total"), "x: Tensor", "Tensor", "return x")) {
+        try (TorchScriptModel m = load(signature(List.of(f32("x")), "probs", "total"), "x: Tensor", "Tensor", "return x")) {
             assertThatThrownBy(() -> m.predict(Map.of("x", X)))
                     .isInstanceOf(TorchScriptException.class)
                     .hasMessage("forward returned a single tensor; the signature declares 2 outputs (probs, total), "
@@ -129,7 +125,7 @@ class OutputMappingTest {
 
     @Test
     void aResultThatIsNotATensorIsAnError() throws Exception {
-        try (Model m = load(signature(List.of(f32("x")), "y"), "x: Tensor", "int", "return 3")) {
+        try (TorchScriptModel m = load(signature(List.of(f32("x")), "y"), "x: Tensor", "int", "return 3")) {
             assertThatThrownBy(() -> m.predict(Map.of("x", X)))
                     .isInstanceOf(TorchScriptException.class)
                     .hasMessage("forward returned a int; the TorchScript runtime takes a Tensor, a tuple or list of "
@@ -139,7 +135,7 @@ class OutputMappingTest {
 
     @Test
     void aTupleItemThatIsNotATensorIsAnError() throws Exception {
-        try (Model m = load(signature(List.of(f32("x")), "y", "n"), "x: Tensor", "Tuple[Tensor, int]",
+        try (TorchScriptModel m = load(signature(List.of(f32("x")), "y", "n"), "x: Tensor", "Tuple[Tensor, int]",
                 "return (x, 3)")) {
             assertThatThrownBy(() -> m.predict(Map.of("x", X)))
                     .isInstanceOf(TorchScriptException.class)

@@ -91,7 +91,7 @@ final class Samples {
     // TODO(codec): decode with TensorCodec.decode once the codec has landed on main
     private static Map<String, Tensor> tensors(JsonNode object) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             tensors.put(e.getKey(), tensor(e.getValue()));
         }

@@ -4,6 +4,8 @@ import io.inferno.model.BatchingConfig;
 import io.inferno.model.Codec;
 import io.inferno.model.ModelConfig;
 import io.inferno.model.Signature;
+import io.inferno.runtime.ModelContext;
+import io.inferno.runtime.RuntimeOptions;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -63,6 +65,12 @@ final class ScriptedModels {
         zip.putNextEntry(new ZipEntry(name));
         zip.write(bytes);
         zip.closeEntry();
+    }
+
+    /** Loads a written model with the runtime alone (no warmup or dry run), checked against {@code signature}. */
+    static TorchScriptModel load(Path directory, Signature signature) {
+        return (TorchScriptModel) new TorchScriptRuntime().load(new ModelContext(directory,
+                config(directory.getParent().getFileName().toString(), signature), RuntimeOptions.DEFAULTS));
     }
 
     /** A torchscript model.yaml equivalent, for loading a written model with a given signature. */

@@ -55,7 +55,7 @@ class TorchScriptRuntimeTest {
     @ParameterizedTest(name = "{0}:{1}")
     @MethodSource("samples")
     void reproducesTheReferenceOutputsOfEverySample(String name, long version) throws Exception {
-        try (Model model = Samples.load(name, version)) {
+        try (TorchScriptModel model = Samples.load(name, version)) {
             for (Samples.Case c : Samples.reference(name, version)) {
                 Map<String, Tensor> outputs = model.predict(c.inputs());
                 assertThat(outputs).containsOnlyKeys(c.outputs().keySet());
@@ -107,7 +107,7 @@ class TorchScriptRuntimeTest {
                 .hasMessageStartingWith(dir.toAbsolutePath().toString())
                 .hasMessageContaining(message);
 
-        try (Model good = Samples.load("torchscript", 1)) {
+        try (TorchScriptModel good = Samples.load("torchscript", 1)) {
             Samples.Case c = Samples.reference("torchscript", 1).get(0);
             assertClose(good.predict(c.inputs()).get("y"), c.outputs().get("y"), "torchscript:1 after a failure");
         }
@@ -133,9 +133,9 @@ class TorchScriptRuntimeTest {
     @Test
     void autoRunsOnTheCpuWhenThereIsNoGpu() throws Exception {
         var p = Samples.sample("torchscript", 2);
-        try (Model model = Samples.loader(RuntimeOptions.DEFAULTS.withDevice(Device.AUTO))
-                .load(p.directory(), p.config())) {
-            assertThat(((TorchScriptModel) model).device()).isEqualTo(ai.djl.Device.cpu());
+        try (TorchScriptModel model = (TorchScriptModel) Samples.loader(
+                RuntimeOptions.DEFAULTS.withDevice(Device.AUTO)).load(p.directory(), p.config())) {
+            assertThat(model.device()).isEqualTo(ai.djl.Device.cpu());
             assertThat(model.predict(Map.of("x", Samples.features(2, 1))).get("y").shape()).isEqualTo(Shape.of(2, 3));
         }
     }
