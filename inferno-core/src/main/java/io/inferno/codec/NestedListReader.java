@@ -262,17 +262,21 @@ final class NestedListReader {
     }
 
     private InvalidInputException notAList(JsonToken token, int pathDepth) throws IOException {
-        return Rejection.of(input, "%s is %s, expected a list of %d elements (shape %s)", path(pathDepth),
-                Rejection.describe(parser, token), dims[pathDepth], shape);
+        return Rejection.of(input, "%s is %s, expected a list of %s (shape %s)", path(pathDepth),
+                Rejection.describe(parser, token), elements(dims[pathDepth]), shape);
     }
 
     private InvalidInputException tooFew(int depth) {
-        return Rejection.of(input, "%s has %d elements, expected %d (shape %s)", path(depth), index[depth],
+        return Rejection.of(input, "%s has %s, expected %d (shape %s)", path(depth), elements(index[depth]),
                 dims[depth], shape);
     }
 
     private InvalidInputException tooMany(int depth) {
-        return Rejection.of(input, "%s has more than %d elements (shape %s)", path(depth), dims[depth], shape);
+        return Rejection.of(input, "%s has more than %s (shape %s)", path(depth), elements(dims[depth]), shape);
+    }
+
+    private static String elements(long count) {
+        return count == 1 ? "1 element" : count + " elements";
     }
 
     /** {@code data} followed by the indices of the first {@code depth} open lists, e.g. {@code data[1][2]}. */
