@@ -18,10 +18,9 @@ import java.util.List;
  * Reads one payload object, in whatever order its keys come.
  *
  * <p>When {@code dtype} and {@code shape} precede the elements, as the encoder writes them and clients should,
- * the elements are decoded straight from the parser. When the elements come first, their value is set aside
- * (a base64 string as it is; nested lists in a Jackson {@link TokenBuffer}) and decoded once the object ends.
- * That path keeps tokens as objects, so it costs memory in proportion to the text; it exists for correctness,
- * not speed.
+ * the elements are decoded straight from the parser. When the elements come first, their value is set aside in a
+ * Jackson {@link TokenBuffer} and decoded from it once the object ends. That path keeps tokens as objects, so it
+ * costs memory in proportion to the text; it exists for correctness, not speed.
  */
 final class PayloadReader {
     /** More dimensions than any framework supports (NumPy allows 64); bounds what a shape list makes us hold. */
@@ -38,8 +37,7 @@ final class PayloadReader {
     private boolean sawData;
     private boolean sawBase64;
     private ByteBuffer elements; // decoded in place
-    private TokenBuffer pendingData; // data that came before dtype or shape
-    private String pendingBase64; // base64 that came before dtype or shape
+    private TokenBuffer pending; // data or base64 that came before dtype or shape
 
     private PayloadReader(JsonParser parser, String input) {
         this.parser = parser;
@@ -73,12 +71,11 @@ final class PayloadReader {
                     Rejection.describe(parser, token));
         }
         requireComplete();
-        if (pendingData != null) {
-            try (JsonParser replay = pendingData.asParserOnFirstToken()) {
-                elements = NestedListReader.read(replay, input, dtype, shape, byteSize);
+        if (pending != null) {
+            try (JsonParser replay = pending.asParserOnFirstToken()) {
+                elements = sawData ? NestedListReader.read(replay, input, dtype, shape, byteSize)
+                        : Base64Elements.read(replay, input, dtype, shape, byteSize);
             }
-        } else if (pendingBase64 != null) {
-            elements = Base64Elements.decode(pendingBase64, input, dtype, shape, byteSize);
         }
         return Tensor.wrap(dtype, shape, elements);
     }
@@ -148,7 +145,7 @@ final class PayloadReader {
         if (byteSize >= 0) {
             elements = NestedListReader.read(parser, input, dtype, shape, byteSize);
         } else {
-            pendingData = TokenBuffer.asCopyOfValue(parser);
+            pending = TokenBuffer.asCopyOfValue(parser);
         }
     }
 
@@ -159,9 +156,9 @@ final class PayloadReader {
             throw Rejection.of(input, "base64 is %s, expected a string", Rejection.describe(parser, value));
         }
         if (byteSize >= 0) {
-            elements = Base64Elements.decode(parser.getText(), input, dtype, shape, byteSize);
+            elements = Base64Elements.read(parser, input, dtype, shape, byteSize);
         } else {
-            pendingBase64 = parser.getText();
+            pending = TokenBuffer.asCopyOfValue(parser);
         }
     }
 

@@ -12,7 +12,10 @@ import io.inferno.model.Codec;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import java.io.IOException;
+import java.io.Writer;
+import java.util.SplittableRandom;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -20,6 +23,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 
 /**
  * Encoding then decoding gives the tensor back, for every dtype, random shapes of rank 0 to 4 (dimensions 0 to
@@ -64,6 +68,43 @@ class TensorCodecRoundTripTest {
         }
         Tensor expected = codec == Codec.JSON ? withCanonicalNaNs(tensor) : tensor;
         assertThat(decode(Payloads.PLAIN, reordered.append('}').toString())).isEqualTo(expected);
+    }
+
+    /**
+     * Parsers hand a long string to the base64 decoder in chunks of whatever size they hold, so a quad of four
+     * characters may be split anywhere; here the chunks are random and tiny.
+     */
+    @Property
+    void base64DecodesWhateverTheChunksTheParserHandsOver(@ForAll("tensors") Tensor tensor,
+            @ForAll @IntRange(min = 1, max = 9) int maxChunk, @ForAll long seed) throws IOException {
+        String payload = encode(tensor, Codec.BASE64);
+        try (JsonParser parser = new ChunkingParser(Payloads.PLAIN.createParser(payload), maxChunk, seed)) {
+            parser.nextToken();
+            assertThat(TensorCodec.decode(parser, "x")).isEqualTo(tensor);
+        }
+    }
+
+    /** A parser that writes text to a Writer in random chunks of 1 to {@code maxChunk} characters. */
+    private static final class ChunkingParser extends JsonParserDelegate {
+        private final int maxChunk;
+        private final SplittableRandom random;
+
+        ChunkingParser(JsonParser parser, int maxChunk, long seed) {
+            super(parser);
+            this.maxChunk = maxChunk;
+            this.random = new SplittableRandom(seed);
+        }
+
+        @Override
+        public int getText(Writer writer) throws IOException {
+            String text = getText();
+            for (int at = 0; at < text.length(); ) {
+                int chunk = Math.min(text.length() - at, 1 + random.nextInt(maxChunk));
+                writer.write(text.toCharArray(), at, chunk);
+                at += chunk;
+            }
+            return text.length();
+        }
     }
 
     @Provide
