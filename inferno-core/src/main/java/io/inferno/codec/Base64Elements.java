@@ -179,8 +179,9 @@ final class Base64Elements extends Writer {
             char c = chars[i];
             if (SEXTETS[c] < 0) {
                 String shown = c >= ' ' && c < 0x7f ? "'" + c + "'" : String.format("U+%04X", (int) c);
+                String why = c == '=' ? "allowed before the end" : "in the standard base64 alphabet";
                 return Rejection.of(input, "base64 is malformed: %s at index %d is not %s", shown,
-                        textIndex + i - offset, c == '=' ? "allowed before the end" : "in the standard base64 alphabet");
+                        textIndex + i - offset, why);
             }
         }
         throw new AssertionError("no invalid character after index " + textIndex);

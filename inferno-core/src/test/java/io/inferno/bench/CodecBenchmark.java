@@ -32,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Reading the results: each benchmark also reports a row {@code <name>:payloadMB}, the payload text handled,
  * in megabytes (10^6 bytes), per second; its "ops/s" is MB/s. The plain row is whole tensors per second.
  * Elements are Gaussian floats, whose shortest decimals (like {@code -0.43256223}) are typical of model inputs
- * and outputs; the factory enables the fast float parser and writer, as {@link TensorCodec} recommends.
+ * and outputs: the JSON payload is 10,910,677 bytes, the base64 one 5,333,387. The factory enables the fast
+ * float parser and writer, as {@link TensorCodec} recommends.
  *
  * <p>Run: {@code mvn -B -q -o -Pbench -pl inferno-core verify -DskipTests -Djmh.args="-f 1 -wi 3 -i 5
  * CodecBenchmark"}.
@@ -40,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 3, time = 3) // base64 decoding needs about 5 s to reach its steady state
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 public class CodecBenchmark {
@@ -77,7 +78,6 @@ public class CodecBenchmark {
         json = encode(Codec.JSON);
         base64 = encode(Codec.BASE64);
         out = new ByteArrayOutputStream(json.length + 1024);
-        System.out.printf("%npayload sizes: json %d bytes, base64 %d bytes%n", json.length, base64.length);
     }
 
     @Benchmark

@@ -118,7 +118,8 @@ class TensorCodecTest {
         assertThat(decode("{'dtype': 'int32', 'shape': [0], 'data': []}")).isEqualTo(Tensor.ofInts(Shape.of(0)));
         assertThat(decode("{'dtype': 'int32', 'shape': [2, 0], 'data': [[], []]}"))
                 .isEqualTo(Tensor.ofInts(Shape.of(2, 0)));
-        assertThat(decode("{'dtype': 'int32', 'shape': [0, 5], 'base64': ''}")).isEqualTo(Tensor.ofInts(Shape.of(0, 5)));
+        assertThat(decode("{'dtype': 'int32', 'shape': [0, 5], 'base64': ''}"))
+                .isEqualTo(Tensor.ofInts(Shape.of(0, 5)));
     }
 
     @ParameterizedTest
@@ -134,7 +135,8 @@ class TensorCodecTest {
     @Test
     void decodesNonFiniteStringsForEveryFloatDtype() {
         for (DType dtype : List.of(DType.FLOAT16, DType.BFLOAT16, DType.FLOAT32, DType.FLOAT64)) {
-            Tensor tensor = decode("{'dtype': '" + dtype + "', 'shape': [3], 'data': ['NaN', 'Infinity', '-Infinity']}");
+            Tensor tensor =
+                    decode("{'dtype': '" + dtype + "', 'shape': [3], 'data': ['NaN', 'Infinity', '-Infinity']}");
             assertThat(encode(tensor, Codec.JSON)).as("%s", dtype).endsWith(json("['NaN','Infinity','-Infinity']}"));
         }
     }
