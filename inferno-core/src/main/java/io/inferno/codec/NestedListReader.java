@@ -116,8 +116,7 @@ final class NestedListReader {
         switch (dtype) {
             case FLOAT32 -> out.putFloat(readFloat(token, pathDepth));
             case FLOAT64 -> out.putDouble(readDouble(token, pathDepth));
-            case FLOAT16 -> out.putShort(readFloat16(token, pathDepth));
-            case BFLOAT16 -> out.putShort(readBfloat16(token, pathDepth));
+            case FLOAT16, BFLOAT16 -> out.putShort(readSixteenBitFloat(token, pathDepth));
             case INT64 -> out.putLong(readLong(token, pathDepth));
             case INT32 -> out.putInt(readInt(token, pathDepth, Integer.MIN_VALUE, Integer.MAX_VALUE));
             case INT16 -> out.putShort((short) readInt(token, pathDepth, Short.MIN_VALUE, Short.MAX_VALUE));
@@ -143,20 +142,13 @@ final class NestedListReader {
         return namedNonFinite(token, pathDepth);
     }
 
-    // float16 and bfloat16 read the token as a double and narrow it once, correctly rounded.
-    private short readFloat16(JsonToken token, int pathDepth) throws IOException {
+    /** float16 and bfloat16: the token is read as a double and narrowed once, correctly rounded. */
+    private short readSixteenBitFloat(JsonToken token, int pathDepth) throws IOException {
         double value = readDouble(token, pathDepth);
-        short bits = HalfFloats.doubleToFloat16(value);
-        if (Double.isFinite(value) && (bits & 0x7fff) == 0x7c00) {
-            throw outOfFloatRange(token, pathDepth);
-        }
-        return bits;
-    }
-
-    private short readBfloat16(JsonToken token, int pathDepth) throws IOException {
-        double value = readDouble(token, pathDepth);
-        short bits = HalfFloats.doubleToBfloat16(value);
-        if (Double.isFinite(value) && (bits & 0x7fff) == 0x7f80) {
+        boolean float16 = dtype == DType.FLOAT16;
+        short bits = float16 ? HalfFloats.doubleToFloat16(value) : HalfFloats.doubleToBfloat16(value);
+        int infinity = float16 ? 0x7c00 : 0x7f80;
+        if ((bits & 0x7fff) == infinity && Double.isFinite(value)) {
             throw outOfFloatRange(token, pathDepth);
         }
         return bits;
