@@ -145,7 +145,7 @@ final class PayloadReader {
         if (byteSize >= 0) {
             elements = NestedListReader.read(parser, input, dtype, shape, byteSize);
         } else {
-            pending = TokenBuffer.asCopyOfValue(parser);
+            setAside();
         }
     }
 
@@ -158,8 +158,14 @@ final class PayloadReader {
         if (byteSize >= 0) {
             elements = Base64Elements.read(parser, input, dtype, shape, byteSize);
         } else {
-            pending = TokenBuffer.asCopyOfValue(parser);
+            setAside();
         }
+    }
+
+    /** Copies the value the parser is on, leaving the parser on its last token. */
+    private void setAside() throws IOException {
+        pending = new TokenBuffer(parser);
+        pending.copyCurrentStructure(parser);
     }
 
     private void requireOneElementsKey(String key) {
