@@ -110,7 +110,7 @@ class TensorCodecRejectionTest {
                         "a float32 tensor of shape [100000000000] would take 400000000000 bytes, "
                                 + "more than the limit of 2147483639 bytes"),
                 reject("{'dtype': 'int64', 'shape': [268435456], 'base64': ''}",
-                        "a int64 tensor of shape [268435456] would take 2147483648 bytes"),
+                        "an int64 tensor of shape [268435456] would take 2147483648 bytes"),
                 reject("{'shape': [4294967296, 4294967296, 4294967296], 'dtype': 'uint8', 'data': []}",
                         "shape [4294967296, 4294967296, 4294967296] has more elements than a long can count"),
                 reject("{'shape': [0, 4294967296, 4294967296], 'dtype': 'uint8', 'data': []}",
