@@ -210,14 +210,26 @@ public final class Inferno implements AutoCloseable {
         return prometheus;
     }
 
+    /** A request on its way to a model; close it once the request is submitted or abandoned. */
+    public interface Announcement extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static final Announcement NOTHING_ANNOUNCED = () -> {};
+
     /**
      * Announces a request for a model whose body is still being decoded, so that a forming batch of the version
-     * that will serve it waits for it (see the batcher's dispatch rule). Close it once the request is submitted
-     * or abandoned. Announcing is optional and cheap; for a model that is not loaded it does nothing.
+     * that will serve it waits for it (see docs/engine.md, the dispatch rule). Close the announcement once the
+     * request is submitted or abandoned. Optional and cheap; for a model that is not loaded it does nothing.
      */
-    public Batcher.Arrival announce(String model, OptionalLong version) {
+    public Announcement announce(String model, OptionalLong version) {
         ModelRegistry.Loaded l = registry.resolveNow(model, version);
-        return l == null ? null : l.batcher().announce();
+        if (l == null) {
+            return NOTHING_ANNOUNCED;
+        }
+        Batcher.Arrival arrival = l.batcher().announce();
+        return arrival::close;
     }
 
     private void requireOpen() {
