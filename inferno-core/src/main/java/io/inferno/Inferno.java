@@ -20,7 +20,10 @@ import io.inferno.time.SystemScheduler;
 import io.inferno.time.Ticker;
 import io.inferno.validation.ValidatedRequest;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.inferno.internal.Reconciler;
+import io.inferno.state.ReplicaReport;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +64,7 @@ public final class Inferno implements AutoCloseable {
     private final List<AutoCloseable> owned;
     private final CompletableFuture<Void> ready;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Reconciler reconciler;
 
     private Inferno(Builder b, List<AutoCloseable> owned, Scheduler scheduler, Executor batchExecutor,
             Executor loadExecutor) {
@@ -74,7 +78,11 @@ public final class Inferno implements AutoCloseable {
         ModelLoader loader = new ModelLoader(runtimes, b.runtimeOptions());
         this.registry = new ModelRegistry(snapshot, loader, store, loadExecutor,
                 (pkg, model) -> newBatcher(pkg, model, scheduler, batchExecutor), metrics);
-        this.ready = b.preload ? registry.preload() : CompletableFuture.completedFuture(null);
+        this.reconciler = new Reconciler(registry, store, scheduler, loadExecutor, b.replicaId,
+                b.reconcileInterval, b.reconcile);
+        // the recorded desired state (shared store) first; then preload whatever it does not mention
+        CompletableFuture<Void> initial = reconciler.start();
+        this.ready = b.preload ? initial.thenCompose(ignored -> registry.preload()) : initial;
     }
 
     private Batcher newBatcher(ModelPackage pkg, Model model, Scheduler scheduler, Executor executor) {
@@ -187,19 +195,41 @@ public final class Inferno implements AutoCloseable {
         return registry.unload(name, version);
     }
 
+    /** The latest heartbeat of every replica sharing this instance's state store (empty when in process). */
+    public List<ReplicaReport> fleet() {
+        return reconciler.fleet();
+    }
+
+    /** Whether the state store answered its last call (always true in process). */
+    public boolean stateStoreHealthy() {
+        return store.healthy();
+    }
+
     /** The registry the engine's metrics are in. */
     public PrometheusRegistry metricsRegistry() {
         return prometheus;
     }
 
+    /** A request on its way to a model; close it once the request is submitted or abandoned. */
+    public interface Announcement extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static final Announcement NOTHING_ANNOUNCED = () -> {};
+
     /**
      * Announces a request for a model whose body is still being decoded, so that a forming batch of the version
-     * that will serve it waits for it (see the batcher's dispatch rule). Close it once the request is submitted
-     * or abandoned. Announcing is optional and cheap; for a model that is not loaded it does nothing.
+     * that will serve it waits for it (see docs/engine.md, the dispatch rule). Close the announcement once the
+     * request is submitted or abandoned. Optional and cheap; for a model that is not loaded it does nothing.
      */
-    public Batcher.Arrival announce(String model, OptionalLong version) {
+    public Announcement announce(String model, OptionalLong version) {
         ModelRegistry.Loaded l = registry.resolveNow(model, version);
-        return l == null ? null : l.batcher().announce();
+        if (l == null) {
+            return NOTHING_ANNOUNCED;
+        }
+        Batcher.Arrival arrival = l.batcher().announce();
+        return arrival::close;
     }
 
     private void requireOpen() {
@@ -217,6 +247,7 @@ public final class Inferno implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        reconciler.close();
         try {
             registry.drainAll().join();
         } finally {
@@ -259,8 +290,40 @@ public final class Inferno implements AutoCloseable {
         private Executor loadExecutor;
         private final Runtimes.Builder runtimes = Runtimes.builder();
         private boolean discover = true;
+        private boolean reconcile = true;
+        private Duration reconcileInterval = Duration.ofSeconds(5);
+        private String replicaId = defaultReplicaId();
 
         private Builder() {}
+
+        private static String defaultReplicaId() {
+            String host = System.getenv("HOSTNAME");
+            return (host == null || host.isBlank() ? "replica" : host) + "-" + ProcessHandle.current().pid();
+        }
+
+        /**
+         * Whether to converge on the state store's desired state in the background (default true): a periodic
+         * sweep, plus the store's change notifications. Only matters with a shared store.
+         */
+        public Builder reconcile(boolean on) {
+            this.reconcile = on;
+            return this;
+        }
+
+        /** How often the background sweep runs (default 5 s); it also publishes this replica's heartbeat. */
+        public Builder reconcileInterval(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("reconcile interval must be positive, got " + interval);
+            }
+            this.reconcileInterval = interval;
+            return this;
+        }
+
+        /** This replica's id in heartbeats (default: host name and process id). */
+        public Builder replicaId(String id) {
+            this.replicaId = Objects.requireNonNull(id, "id");
+            return this;
+        }
 
         /** The model repository directory (required). */
         public Builder repository(Path path) {

@@ -39,18 +39,13 @@ public final class EngineMetrics {
     private final Gauge loaded;
 
     public EngineMetrics(PrometheusRegistry registry, double[] latencyBuckets) {
-        latency = Histogram.builder().name("infer_latency_seconds")
-                .help("Predict latency from admission to answer, in seconds")
-                .labelNames("model").classicOnly().classicUpperBounds(latencyBuckets).register(registry);
-        queue = Histogram.builder().name("infer_queue_seconds")
-                .help("Time a request waited in the batcher's queue before its batch started, in seconds")
-                .labelNames("model").classicOnly().classicUpperBounds(latencyBuckets).register(registry);
-        compute = Histogram.builder().name("infer_compute_seconds")
-                .help("Time the model took to run one batch, in seconds")
-                .labelNames("model").classicOnly().classicUpperBounds(latencyBuckets).register(registry);
-        batchSize = Histogram.builder().name("infer_batch_size")
-                .help("Rows per executed batch")
-                .labelNames("model").classicOnly().classicUpperBounds(BATCH_BUCKETS).register(registry);
+        latency = histogram(registry, "infer_latency_seconds",
+                "Predict latency from admission to answer, in seconds", latencyBuckets);
+        queue = histogram(registry, "infer_queue_seconds",
+                "Time a request waited in the batcher's queue before its batch started, in seconds", latencyBuckets);
+        compute = histogram(registry, "infer_compute_seconds",
+                "Time the model took to run one batch, in seconds", latencyBuckets);
+        batchSize = histogram(registry, "infer_batch_size", "Rows per executed batch", BATCH_BUCKETS);
         queueDepth = Gauge.builder().name("infer_queue_depth")
                 .help("Requests waiting in a model version's queue")
                 .labelNames("model", "version").register(registry);
@@ -63,6 +58,11 @@ public final class EngineMetrics {
         loaded = Gauge.builder().name("model_loaded")
                 .help("1 while a model version is loaded")
                 .labelNames("model", "version").register(registry);
+    }
+
+    private static Histogram histogram(PrometheusRegistry registry, String name, String help, double[] bounds) {
+        return Histogram.builder().name(name).help(help).labelNames("model").classicOnly()
+                .classicUpperBounds(bounds).register(registry);
     }
 
     public void observeLatency(String model, long nanos) {

@@ -9,6 +9,7 @@ import io.inferno.repository.ModelPackage;
 import io.inferno.repository.RepositorySnapshot;
 import io.inferno.runtime.Model;
 import io.inferno.runtime.ModelLoader;
+import io.inferno.state.DesiredState;
 import io.inferno.state.StateStore;
 import io.inferno.validation.RequestValidator;
 import java.util.ArrayList;
@@ -91,6 +92,7 @@ public final class ModelRegistry implements AutoCloseable {
         volatile View view;
         // guarded by this:
         final Map<Long, CompletableFuture<Loaded>> loading = new HashMap<>();
+        final Map<Long, CompletableFuture<Void>> releasing = new HashMap<>();
         final Map<Long, String> failures = new TreeMap<>();
         boolean explicit; // the active version was chosen by an operator, not by default
 
@@ -267,14 +269,19 @@ public final class ModelRegistry implements AutoCloseable {
         }
         return ensureLoaded(e, version).thenAccept(loaded -> {
             store.update(name, s -> s.withLoadedActive(version));
-            synchronized (e) {
-                if (e.view.loaded.containsKey(version)) { // an unload may have raced us
-                    e.explicit = true;
-                    e.view = e.view.withActive(OptionalLong.of(version), true);
-                }
-            }
-            LOG.info("model {}: version {} is active", name, version);
+            activate(e, version);
         });
+    }
+
+    private static void activate(Entry e, long version) {
+        synchronized (e) {
+            if (!e.view.loaded.containsKey(version) || e.view.active.equals(OptionalLong.of(version))) {
+                return; // an unload raced us, or nothing to change
+            }
+            e.explicit = true;
+            e.view = e.view.withActive(OptionalLong.of(version), true);
+        }
+        LOG.info("model {}: version {} is active", e.name, version);
     }
 
     /** Stops routing to {@code version}, lets its accepted requests finish, then frees it. */
@@ -288,20 +295,86 @@ public final class ModelRegistry implements AutoCloseable {
         } catch (InfernoException failure) {
             return CompletableFuture.failedFuture(failure);
         }
+        return unloadLocally(e, version);
+    }
+
+    /**
+     * Unloads a version here. When a concurrent unload (an admin call racing a reconcile) already took it out of
+     * routing, returns that unload's release instead, or success once it is done: the goal is reached either way.
+     */
+    private CompletableFuture<Void> unloadLocally(Entry e, long version) {
         Loaded l;
+        CompletableFuture<Void> released;
         synchronized (e) {
             l = e.view.loaded.get(version);
             if (l == null) {
-                return CompletableFuture.failedFuture(new ModelNotFoundException());
+                CompletableFuture<Void> pending = e.releasing.get(version);
+                return pending != null ? pending : CompletableFuture.completedFuture(null);
             }
             e.view = e.view.without(version);
             if (e.view.active.isEmpty()) {
                 e.explicit = true;
             }
+            released = new CompletableFuture<>();
+            e.releasing.put(version, released);
         }
-        metrics.setLoaded(name, version, false);
-        LOG.info("unloading model {} version {}; active now {}", name, version, e.view.active);
-        return release(l);
+        metrics.setLoaded(e.name, version, false);
+        LOG.info("unloading model {} version {}; active now {}", e.name, version, e.view.active);
+        release(l).whenComplete((ok, failure) -> {
+            synchronized (e) {
+                e.releasing.remove(version, released);
+            }
+            released.complete(null);
+        });
+        return released;
+    }
+
+    /**
+     * Makes this process match a desired state recorded elsewhere (another replica's admin call), without writing
+     * to the store: loads the versions that should be loaded, activates the desired version once it serves, and
+     * unloads the versions that should not be loaded. Versions not on disk here are skipped with a warning; a
+     * version that fails to load is recorded as failed and the previous active version keeps serving.
+     */
+    public CompletableFuture<Void> reconcile(String name, DesiredState desired) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            LOG.warn("desired state names model {}, which this repository does not have", name);
+            return CompletableFuture.completedFuture(null);
+        }
+        List<CompletableFuture<?>> loads = new ArrayList<>();
+        for (long v : desired.loaded()) {
+            if (!e.onDisk.containsKey(v)) {
+                LOG.warn("desired state wants {} version {}, which is not on disk here", name, v);
+                continue;
+            }
+            if (!e.view.loaded.containsKey(v)) {
+                loads.add(ensureLoaded(e, v).exceptionally(failure -> null));
+            }
+        }
+        return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).thenCompose(ignored -> {
+            if (desired.active().isPresent()) {
+                activate(e, desired.active().getAsLong());
+            }
+            List<CompletableFuture<Void>> unloads = new ArrayList<>();
+            for (long v : new ArrayList<>(e.view.loaded.keySet())) {
+                if (!desired.loaded().contains(v)) {
+                    unloads.add(unloadLocally(e, v).exceptionally(failure -> null));
+                }
+            }
+            return CompletableFuture.allOf(unloads.toArray(CompletableFuture[]::new));
+        });
+    }
+
+    /** The models this registry serves, sorted. */
+    public List<String> names() {
+        return List.copyOf(entries.keySet());
+    }
+
+    /** The versions loaded now, per model: what a replica reports in its heartbeat. */
+    public Map<String, List<Long>> loadedVersions() {
+        Map<String, List<Long>> out = new TreeMap<>();
+        entries.forEach((name, e) -> out.put(name, List.copyOf(new TreeSet<>(e.view.loaded.keySet()))));
+        return out;
     }
 
     private static CompletableFuture<Void> release(Loaded l) {
@@ -314,11 +387,20 @@ public final class ModelRegistry implements AutoCloseable {
         });
     }
 
-    /** Loads the default active version of every model; completes when each has loaded or failed. */
+    /**
+     * Loads the default active version of every model that no operator or desired state has configured yet;
+     * completes when each has loaded or failed.
+     */
     public CompletableFuture<Void> preload() {
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (Entry e : entries.values()) {
-            all.add(loadActiveByDefault(e).exceptionally(failure -> null));
+            boolean configured;
+            synchronized (e) {
+                configured = e.explicit || !e.view.loaded.isEmpty() || !e.loading.isEmpty();
+            }
+            if (!configured) {
+                all.add(loadActiveByDefault(e).exceptionally(failure -> null));
+            }
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
     }

@@ -1,5 +1,6 @@
 package io.inferno.state;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -33,6 +34,14 @@ public interface StateStore extends AutoCloseable {
      * replica). In-process stores never call it.
      */
     default void subscribe(Consumer<String> listener) {}
+
+    /** Publishes this replica's heartbeat (shared stores keep it for a few intervals). */
+    default void heartbeat(ReplicaReport report) {}
+
+    /** The latest heartbeat of every live replica, this one included; empty for in-process stores. */
+    default List<ReplicaReport> fleet() {
+        return List.of();
+    }
 
     /** Whether the store is reachable right now. */
     default boolean healthy() {

@@ -42,6 +42,11 @@ public enum DType {
         return itemSize;
     }
 
+    /** The name with its indefinite article, for messages: "an int64", "a float32", "a uint8". */
+    public String withArticle() {
+        return (wireName.startsWith("int") ? "an " : "a ") + wireName;
+    }
+
     /** True for float16, bfloat16, float32 and float64. */
     public boolean isFloatingPoint() {
         return this == FLOAT16 || this == BFLOAT16 || this == FLOAT32 || this == FLOAT64;

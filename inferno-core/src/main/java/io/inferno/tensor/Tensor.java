@@ -38,8 +38,8 @@ public final class Tensor {
         long count = shape.elementCount();
         if (count > MAX_BYTES / dtype.itemSize()) {
             throw new IllegalArgumentException(String.format(
-                    "a %s tensor of shape %s would take %s bytes, more than the limit of %d bytes",
-                    dtype, shape, byteSizeText(count, dtype), MAX_BYTES));
+                    "%s tensor of shape %s would take %s bytes, more than the limit of %d bytes",
+                    dtype.withArticle(), shape, byteSizeText(count, dtype), MAX_BYTES));
         }
         return (int) (count * dtype.itemSize());
     }
@@ -62,7 +62,7 @@ public final class Tensor {
         int expected = checkedByteSize(dtype, shape);
         if (bytes.remaining() != expected) {
             throw new IllegalArgumentException(String.format(
-                    "a %s tensor of shape %s needs %d bytes, got %d", dtype, shape, expected, bytes.remaining()));
+                    "%s tensor of shape %s needs %d bytes, got %d", dtype.withArticle(), shape, expected, bytes.remaining()));
         }
         return new Tensor(dtype, shape, bytes.slice().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN));
     }
@@ -222,8 +222,8 @@ public final class Tensor {
         for (Tensor t : parts) {
             if (t.dtype != first.dtype || !t.shape.sameTrailingDims(first.shape)) {
                 throw new IllegalArgumentException(String.format(
-                        "cannot concatenate a %s tensor of shape %s with a %s tensor of shape %s",
-                        first.dtype, first.shape, t.dtype, t.shape));
+                        "cannot concatenate %s tensor of shape %s with %s tensor of shape %s",
+                        first.dtype.withArticle(), first.shape, t.dtype.withArticle(), t.shape));
             }
             rows += t.shape.dim(0);
         }

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -447,7 +446,6 @@ class ModelConfigParserTest {
      * decoding are above ({@link #warmupSampleNamesMustBeInputs} and the table).
      */
     @Nested
-    @Disabled("needs codec: enable when TensorCodec.decode is implemented")
     class WarmupDecoding {
         @Test
         void warmupSamplesAreDecodedInOrder() {

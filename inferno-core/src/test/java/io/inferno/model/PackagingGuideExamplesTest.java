@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,7 +54,6 @@ class PackagingGuideExamplesTest {
     }
 
     @Test
-    @Disabled("needs codec: enable when TensorCodec.decode is implemented")
     void guideExamplesWithWarmupAreAccepted() throws IOException {
         List<Example> examples = examples().stream().filter(e -> e.yaml().contains("warmup:")).toList();
 

@@ -78,7 +78,7 @@ class TensorTest {
     void concatenationRefusesMismatchedParts() {
         Tensor a = Tensor.ofLongs(Shape.of(1, 2), 1, 2);
         assertThatThrownBy(() -> Tensor.concatRows(List.of(a, Tensor.ofLongs(Shape.of(1, 3), 1, 2, 3))))
-                .hasMessage("cannot concatenate a int64 tensor of shape [1, 2] with a int64 tensor of shape [1, 3]");
+                .hasMessage("cannot concatenate an int64 tensor of shape [1, 2] with an int64 tensor of shape [1, 3]");
         assertThatThrownBy(() -> Tensor.concatRows(List.of(a, Tensor.ofInts(Shape.of(1, 2), 1, 2))))
                 .hasMessageContaining("int32");
     }
@@ -95,7 +95,7 @@ class TensorTest {
     @Test
     void wrapChecksTheByteCount() {
         assertThatThrownBy(() -> Tensor.wrap(DType.INT32, Shape.of(2), ByteBuffer.allocate(7)))
-                .hasMessage("a int32 tensor of shape [2] needs 8 bytes, got 7");
+                .hasMessage("an int32 tensor of shape [2] needs 8 bytes, got 7");
     }
 
     @Test

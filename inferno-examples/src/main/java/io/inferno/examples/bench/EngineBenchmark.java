@@ -1,0 +1,144 @@
+package io.inferno.examples.bench;
+
+import io.inferno.Inferno;
+import io.inferno.PredictRequest;
+import io.inferno.model.ModelConfig;
+import io.inferno.repository.ModelPackage;
+import io.inferno.repository.RepositoryScanner;
+import io.inferno.runtime.Model;
+import io.inferno.runtime.ModelLoader;
+import io.inferno.runtime.RuntimeOptions;
+import io.inferno.runtime.Runtimes;
+import io.inferno.tensor.Shape;
+import io.inferno.tensor.Tensor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Does batching turn concurrency into throughput? Measures, in one process and one run, rows per second of:
+ * <ol>
+ *   <li>the raw runtime (the model's own {@code predict}, no engine) at batch 1 and at {@code max_batch_size};
+ *   <li>the embedded facade ({@code Inferno.predict}) with 1 caller and with 64 concurrent callers, each sending
+ *       one row per request, so any batching is the engine's doing.
+ * </ol>
+ * Prints a table and the ratio of facade-at-64 to raw-at-full-batch. Figures, not assertions: machines differ.
+ *
+ * <pre>
+ * mvn -B -q install -DskipTests
+ * mvn -B -q -pl inferno-examples exec:java -Dexec.mainClass=io.inferno.examples.bench.EngineBenchmark \
+ *     -Dexec.args="models my_classifier 10"
+ * </pre>
+ * Arguments: repository (models), model (my_classifier), seconds per measurement (10), sequence length (32).
+ */
+public final class EngineBenchmark {
+    private EngineBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Path repo = Path.of(args.length > 0 ? args[0] : "models");
+        String name = args.length > 1 ? args[1] : "my_classifier";
+        double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 10;
+        int seq = args.length > 3 ? Integer.parseInt(args[3]) : 32;
+
+        List<ModelPackage> versions = new RepositoryScanner().scan(repo).versions(name);
+        if (versions.isEmpty()) {
+            throw new IllegalArgumentException("no valid version of " + name + " in " + repo);
+        }
+        ModelPackage pkg = versions.get(versions.size() - 1);
+        ModelConfig config = pkg.config();
+        int maxBatch = config.batching().maxBatchSize();
+        String input = config.signature().inputs().get(0).name();
+
+        List<String[]> rows = new ArrayList<>();
+        double rawOne;
+        double rawFull;
+        ModelLoader loader = new ModelLoader(Runtimes.discovered(EngineBenchmark.class.getClassLoader()),
+                RuntimeOptions.DEFAULTS);
+        try (Model raw = loader.load(pkg.directory(), config)) {
+            rawOne = rawRowsPerSecond(raw, input, 1, seq, seconds);
+            rawFull = rawRowsPerSecond(raw, input, maxBatch, seq, seconds);
+        }
+        rows.add(new String[] {"raw runtime, batch 1", fmt(rawOne)});
+        rows.add(new String[] {"raw runtime, batch " + maxBatch, fmt(rawFull)});
+
+        double facadeOne;
+        double facadeMany;
+        try (Inferno inferno = Inferno.builder().repository(repo).build()) {
+            inferno.ready().join();
+            facadeOne = facadeRowsPerSecond(inferno, name, input, 1, seq, seconds);
+            facadeMany = facadeRowsPerSecond(inferno, name, input, 64, seq, seconds);
+        }
+        rows.add(new String[] {"facade, 1 caller", fmt(facadeOne)});
+        rows.add(new String[] {"facade, 64 callers", fmt(facadeMany)});
+
+        System.out.printf("%n%s v%d, seq %d, %.0f s per measurement, %d cores%n", name, config.version(), seq,
+                seconds, Runtime.getRuntime().availableProcessors());
+        System.out.printf("%-28s %12s%n", "configuration", "rows/s");
+        for (String[] r : rows) {
+            System.out.printf("%-28s %12s%n", r[0], r[1]);
+        }
+        System.out.printf("raw batch %d / raw batch 1:      %.2fx%n", maxBatch, rawFull / rawOne);
+        System.out.printf("facade 64 callers / raw batch %d: %.0f%%%n", maxBatch, 100 * facadeMany / rawFull);
+        System.out.printf("facade 1 caller / raw batch 1:  %.0f%%%n", 100 * facadeOne / rawOne);
+    }
+
+    private static Tensor tokens(int rows, int seq) {
+        long[] v = new long[rows * seq];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = ThreadLocalRandom.current().nextInt(1, 1000);
+        }
+        return Tensor.ofLongs(Shape.of(rows, seq), v);
+    }
+
+    private static double rawRowsPerSecond(Model model, String input, int batch, int seq, double seconds)
+            throws Exception {
+        Map<String, Tensor> in = Map.of(input, tokens(batch, seq));
+        long warmEnd = System.nanoTime() + 1_000_000_000L;
+        while (System.nanoTime() < warmEnd) {
+            model.predict(in);
+        }
+        long rows = 0;
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            model.predict(in);
+            rows += batch;
+        }
+        return rows / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static double facadeRowsPerSecond(Inferno inferno, String name, String input, int callers, int seq,
+            double seconds) throws InterruptedException {
+        PredictRequest request = PredictRequest.of(name, Map.of(input, tokens(1, seq)));
+        for (int i = 0; i < 200; i++) {
+            inferno.predict(request).join();
+        }
+        AtomicLong rows = new AtomicLong();
+        CountDownLatch done = new CountDownLatch(callers);
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        for (int c = 0; c < callers; c++) {
+            Thread t = new Thread(() -> {
+                long mine = 0;
+                while (System.nanoTime() < end) {
+                    inferno.predict(request).join();
+                    mine++;
+                }
+                rows.addAndGet(mine);
+                done.countDown();
+            }, "caller-" + c);
+            t.setDaemon(true);
+            t.start();
+        }
+        done.await();
+        return rows.get() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static String fmt(double v) {
+        return String.format("%,.0f", v);
+    }
+}
