@@ -2,9 +2,10 @@ package io.inferno.torch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.inferno.model.ModelConfig;
+import io.inferno.codec.TensorCodec;
 import io.inferno.repository.ModelPackage;
 import io.inferno.repository.RepositoryScanner;
 import io.inferno.repository.RepositorySnapshot;
@@ -12,18 +13,13 @@ import io.inferno.runtime.Model;
 import io.inferno.runtime.ModelLoader;
 import io.inferno.runtime.RuntimeOptions;
 import io.inferno.runtime.Runtimes;
-import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -69,10 +65,6 @@ final class Samples {
         return (TorchScriptModel) model;
     }
 
-    static ModelConfig config(String name, long version) {
-        return sample(name, version).config();
-    }
-
     /** The cases of {@code reference/<name>-<version>.json}. */
     static List<Case> reference(String name, long version) {
         String resource = "/reference/" + name + "-" + version + ".json";
@@ -88,40 +80,9 @@ final class Samples {
         }
     }
 
-    // TODO(codec): decode with TensorCodec.decode once the codec has landed on main
-    private static Map<String, Tensor> tensors(JsonNode object) {
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = object.properties().iterator(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            tensors.put(e.getKey(), tensor(e.getValue()));
-        }
-        return tensors;
-    }
-
-    private static Tensor tensor(JsonNode payload) {
-        DType dtype = DType.forName(payload.get("dtype").asText());
-        long[] dims = new long[payload.get("shape").size()];
-        for (int i = 0; i < dims.length; i++) {
-            dims[i] = payload.get("shape").get(i).asLong();
-        }
-        Shape shape = Shape.of(dims);
-        ByteBuffer bytes = ByteBuffer.allocate(Tensor.checkedByteSize(dtype, shape)).order(ByteOrder.LITTLE_ENDIAN);
-        put(payload.get("data"), dtype, bytes);
-        bytes.flip();
-        return Tensor.wrap(dtype, shape, bytes);
-    }
-
-    private static void put(JsonNode data, DType dtype, ByteBuffer out) {
-        if (data.isArray()) {
-            data.forEach(d -> put(d, dtype, out));
-            return;
-        }
-        switch (dtype) {
-            case FLOAT32 -> out.putFloat((float) data.asDouble());
-            case FLOAT64 -> out.putDouble(data.asDouble());
-            case INT64 -> out.putLong(data.asLong());
-            case INT32 -> out.putInt(data.asInt());
-            default -> throw new IllegalArgumentException("reference files use no " + dtype);
+    private static Map<String, Tensor> tensors(JsonNode object) throws IOException {
+        try (JsonParser parser = JSON.treeAsTokens(object)) {
+            return TensorCodec.decodeNamed(parser);
         }
     }
 
