@@ -7,12 +7,21 @@ import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tens of thousands of batches of every size from 1 to 32, some of them failing inside forward: the count of live
  * native arrays (DJL tracks each one in its tree of managers) must come back exactly to where it was.
  */
 class SoakTest {
+    private static final Logger log = LoggerFactory.getLogger(SoakTest.class);
+
+    private static void report(String what, int own, int process, TorchScriptModel model) {
+        log.info("{}: live native arrays of the model {} -> {}, of the process {} -> {}", what, own,
+                model.liveArrays(), process, model.processLiveArrays());
+    }
+
     @Test
     void twentyThousandLinearBatchesLeaveNoNativeArrayBehind() throws Exception {
         try (TorchScriptModel model = Samples.load("torchscript", 2)) {
@@ -23,6 +32,7 @@ class SoakTest {
                 Tensor y = model.predict(Map.of("x", Samples.features(rows, i))).get("y");
                 assertThat(y.shape()).isEqualTo(Shape.of(rows, 3));
             }
+            report("20,000 linear batches", own, process, model);
             assertThat(model.liveArrays()).isEqualTo(own);
             assertThat(model.processLiveArrays()).isEqualTo(process);
         }
@@ -50,6 +60,7 @@ class SoakTest {
                 assertThat(probs.shape()).isEqualTo(Shape.of(rows, 4));
             }
             assertThat(failures).isEqualTo(30);
+            report("3,000 classifier batches (30 failing)", own, process, model);
             assertThat(model.liveArrays()).isEqualTo(own);
             assertThat(model.processLiveArrays()).isEqualTo(process);
         }
