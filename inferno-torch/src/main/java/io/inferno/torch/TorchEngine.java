@@ -8,6 +8,7 @@ import io.inferno.runtime.Device;
 import io.inferno.runtime.RuntimeOptions;
 import java.nio.ByteOrder;
 import java.util.OptionalInt;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,7 +87,7 @@ final class TorchEngine {
     }
 
     private static int apply(String what, OptionalInt requested, int applied, int current,
-            java.util.function.IntConsumer setter) {
+            IntConsumer setter) {
         if (requested.isEmpty()) {
             return applied;
         }

@@ -18,8 +18,7 @@ final class TorchErrors {
 
     private static final Pattern EXCEPTION_LINE = Pattern.compile("^\\s*(?:[\\w.]+\\.)?\\w*(?:Error|Exception): .*");
     private static final Pattern ENFORCE = Pattern.compile("^\\[enforce fail at [^\\]]*\\]\\s*\\.?\\s*");
-    private static final Pattern DECLARATION = Pattern.compile("\\.?\\s*Declaration: (forward\\(.*\\)\\s*->.*)$",
-            Pattern.DOTALL);
+    private static final Pattern DECLARATION = Pattern.compile("\\.?\\s*Declaration: (forward\\(.*\\)\\s*->.*)");
 
     private TorchErrors() {}
 

@@ -26,16 +26,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One loaded TorchScript module, run one batch per {@link #predict} call, from any number of threads at once.
  *
- * <p>Per call: a fresh {@link NDManager} under the model's manager owns every native array of the batch (inputs,
- * outputs, device copies) and is closed when the call returns or throws, so nothing survives a batch. The module
- * itself is shared: libtorch runs one loaded module's {@code forward} concurrently, and nothing else here is
- * shared between calls but immutable fields.
+ * <p>Concurrency: a call shares nothing mutable with other calls. It opens its own {@link NDManager} under the
+ * model's manager, which owns every native array of the batch (inputs, outputs, device copies) and is closed when
+ * the call returns or throws, so nothing survives a batch; the {@link IValue}s that carry arguments and results are
+ * closed by the call too. The loaded module is shared: libtorch runs one module's {@code forward} from several
+ * threads at once, and DJL's manager tree is concurrent. The graph-optimizer switch is applied per thread (see
+ * {@link TorchEngine#prepareThread}). Only {@link #close} changes state, and the engine calls it after the last
+ * {@link #predict}.
  *
- * <p>Inputs go in by position, in signature order: each tensor's bytes are copied once, into the memory of a tensor
- * libtorch allocated on the host (on a GPU, libtorch copies that to the device). Outputs are a {@code Tensor}, a tuple or
- * list of tensors (matched to the signature's outputs by position) or a {@code Dict[str, Tensor]} (matched by
- * key); each declared output is copied once from native memory into a new heap buffer that the returned
- * {@link Tensor} owns.
+ * <p>Inputs go in by position, in signature order: each tensor's bytes are copied once, into the memory of a
+ * tensor libtorch allocated on the host (on a GPU, libtorch copies that to the device). Outputs are a
+ * {@code Tensor}, a tuple or list of tensors (matched to the signature's outputs by position) or a
+ * {@code Dict[str, Tensor]} (matched by key); each declared output is copied once from native memory into a new
+ * heap buffer that the returned {@link Tensor} owns.
  */
 final class TorchScriptModel implements Model {
     private final String id;
@@ -66,8 +69,8 @@ final class TorchScriptModel implements Model {
         try (PtNDManager batch = manager.newSubManager(manager.getDevice())) {
             List<IValue> arguments = new ArrayList<>(inputs.size());
             try {
-                for (Tensor t : positional(inputs)) {
-                    arguments.add(IValue.from(toNative(batch, t)));
+                for (String name : positional(inputs)) {
+                    arguments.add(IValue.from(toNative(batch, name, inputs.get(name))));
                 }
                 try (IValue result = forward(arguments)) {
                     return outputs(result, batch);
@@ -78,9 +81,9 @@ final class TorchScriptModel implements Model {
         }
     }
 
-    /** The inputs in signature order; an optional input may be left out only with every input after it. */
-    private List<Tensor> positional(Map<String, Tensor> inputs) {
-        List<Tensor> ordered = new ArrayList<>(inputs.size());
+    /** The inputs given, by name, in signature order; an optional input may be left out only with all later ones. */
+    private List<String> positional(Map<String, Tensor> inputs) {
+        List<String> ordered = new ArrayList<>(inputs.size());
         String skipped = null;
         for (TensorSpec spec : signature.inputs()) {
             Tensor t = inputs.get(spec.name());
@@ -94,7 +97,7 @@ final class TorchScriptModel implements Model {
                         + "' as well: TorchScript takes inputs by position, so an optional input can be left out only"
                         + " together with every input after it");
             } else {
-                ordered.add(t);
+                ordered.add(spec.name());
             }
         }
         if (ordered.isEmpty()) {
@@ -108,9 +111,10 @@ final class TorchScriptModel implements Model {
      * batch's manager frees deterministically (no direct buffer waiting for the garbage collector). On a GPU,
      * libtorch then copies it to the device.
      */
-    private PtNDArray toNative(PtNDManager batch, Tensor t) {
+    private static PtNDArray toNative(PtNDManager batch, String name, Tensor t) {
+        // never hand DJL a type it cannot create: its native layer would abort the process
         DataType type = TorchTypes.toDjl(t.dtype()).orElseThrow(
-                () -> new InvalidInputException(TorchTypes.unsupported("a " + t.dtype() + " input", t.dtype())));
+                () -> new InvalidInputException(TorchTypes.unsupported("input '" + name + "'", t.dtype())));
         PtNDArray host = JniUtils.createEmptyNdArray(batch, new ai.djl.ndarray.types.Shape(t.shape().dims()), type,
                 ai.djl.Device.cpu(), SparseFormat.DENSE);
         if (t.byteSize() > 0) {

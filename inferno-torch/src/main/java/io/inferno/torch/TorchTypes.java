@@ -53,7 +53,7 @@ final class TorchTypes {
 
     /** Why a dtype cannot cross, for a tensor described as {@code what} (for example "input 'x'"). */
     static String unsupported(String what, DType dtype) {
-        return what + " is declared " + dtype + ", which DJL 0.36's PyTorch engine cannot exchange with libtorch"
+        return what + " is " + dtype + ", which DJL 0.36's PyTorch engine cannot exchange with libtorch"
                 + " (supported: " + SUPPORTED + "); declare a supported dtype and convert inside the model";
     }
 

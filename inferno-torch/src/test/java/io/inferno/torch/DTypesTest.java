@@ -173,7 +173,7 @@ class DTypesTest {
                 List.of(TensorSpec.of("y", DType.BFLOAT16, Dim.fixed(2))));
         assertThatThrownBy(() -> ScriptedModels.load(dir, signature))
                 .isInstanceOf(ModelLoadException.class)
-                .hasMessage(dir.resolve("model.yaml") + ": output 'y' is declared bfloat16, which DJL 0.36's "
+                .hasMessage(dir.resolve("model.yaml") + ": output 'y' is bfloat16, which DJL 0.36's "
                         + "PyTorch engine cannot exchange with libtorch (supported: bool, uint8, int8, int32, int64, "
                         + "float16, float32, float64); declare a supported dtype and convert inside the model");
     }

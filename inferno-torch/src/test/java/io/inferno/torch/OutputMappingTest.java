@@ -44,8 +44,8 @@ class OutputMappingTest {
 
     @Test
     void aTupleMapsToTheOutputsByPosition() throws Exception {
-        try (TorchScriptModel m = load(signature(List.of(f32("x")), "sum", "product"), "x: Tensor", "Tuple[Tensor, Tensor]",
-                "return (torch.add(x, x), torch.mul(x, x))")) {
+        try (TorchScriptModel m = load(signature(List.of(f32("x")), "sum", "product"), "x: Tensor",
+                "Tuple[Tensor, Tensor]", "return (torch.add(x, x), torch.mul(x, x))")) {
             Map<String, Tensor> out = m.predict(Map.of("x", X));
             assertThat(out).containsOnlyKeys("sum", "product");
             assertThat(floats(out, "sum")).containsExactly(2, 4, 6, 8);
@@ -91,7 +91,8 @@ class OutputMappingTest {
         TensorSpec bias = new TensorSpec("bias", DType.FLOAT32, List.of(Dim.BATCH, Dim.fixed(2)), true);
         try (TorchScriptModel m = load(signature(List.of(f32("x"), mask, bias), "y"),
                 "x: Tensor, mask: Optional[Tensor]=None, bias: Optional[Tensor]=None", "Tensor",
-                "if torch.__is__(mask, None):\n  return x\nelse:\n  return torch.mul(x, unchecked_cast(Tensor, mask))")) {
+                "if torch.__is__(mask, None):\n  return x\n"
+                        + "else:\n  return torch.mul(x, unchecked_cast(Tensor, mask))")) {
             assertThat(floats(m.predict(Map.of("x", X)), "y")).containsExactly(1, 2, 3, 4);
             assertThat(floats(m.predict(Map.of("x", X, "mask", X)), "y")).containsExactly(1, 4, 9, 16);
             assertThatThrownBy(() -> m.predict(Map.of("x", X, "bias", X)))
@@ -115,7 +116,8 @@ class OutputMappingTest {
 
     @Test
     void tooFewTensorsForTheDeclaredOutputsIsAnError() throws Exception {
-        try (TorchScriptModel m = load(signature(List.of(f32("x")), "probs", "total"), "x: Tensor", "Tensor", "return x")) {
+        try (TorchScriptModel m = load(signature(List.of(f32("x")), "probs", "total"), "x: Tensor", "Tensor",
+                "return x")) {
             assertThatThrownBy(() -> m.predict(Map.of("x", X)))
                     .isInstanceOf(TorchScriptException.class)
                     .hasMessage("forward returned a single tensor; the signature declares 2 outputs (probs, total), "

@@ -85,7 +85,7 @@ class TorchScriptRuntimeTest {
                                 + "position (x)"),
                 broken("int16 input", dir -> copy("broken/arity3.ts", dir), new Signature(
                         List.of(TensorSpec.of("x", DType.INT16, Dim.BATCH)), LINEAR.outputs()),
-                        "model.yaml: input 'x' is declared int16, which DJL 0.36's PyTorch engine cannot exchange "
+                        "model.yaml: input 'x' is int16, which DJL 0.36's PyTorch engine cannot exchange "
                                 + "with libtorch (supported: bool, uint8, int8, int32, int64, float16, float32, "
                                 + "float64)"));
     }
