@@ -36,7 +36,9 @@ public final class EmbeddedExample {
             Prediction p = inferno.predict(PredictRequest.of("torchscript", Map.of("x", x))).join();
             System.out.printf("torchscript v%d y=%s%n", p.version(), Arrays.toString(p.output("y").toFloatArray()));
 
-            // Pinned to version 1: version 2 stays active for everyone else.
+            // Versions side by side: load 1 (it becomes active), then 2 again; a request pinned to 1 still reaches it.
+            inferno.load("torchscript", 1).join();
+            inferno.load("torchscript", 2).join();
             Prediction v1 = inferno.predict(PredictRequest.of("torchscript", Map.of("x", x)).withVersion(1)).join();
             System.out.printf("torchscript v%d y=%s%n", v1.version(), Arrays.toString(v1.output("y").toFloatArray()));
 
