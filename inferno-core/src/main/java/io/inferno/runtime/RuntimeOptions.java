@@ -29,4 +29,8 @@ public record RuntimeOptions(Device device, OptionalInt intraOpThreads, Optional
     public RuntimeOptions withDevice(Device d) {
         return new RuntimeOptions(d, intraOpThreads, interOpThreads);
     }
+
+    public RuntimeOptions withIntraOpThreads(int n) {
+        return new RuntimeOptions(device, OptionalInt.of(n), interOpThreads);
+    }
 }

@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * mvn -B -q -pl inferno-examples exec:java -Dexec.mainClass=io.inferno.examples.bench.EngineBenchmark \
  *     -Dexec.args="models my_classifier 10"
  * </pre>
- * Arguments: repository (models), model (my_classifier), seconds per measurement (10), sequence length (32).
+ * Arguments: repository (models), model (my_classifier), seconds per measurement (10), sequence length (32),
+ * libtorch intra-op threads (1: on a small shared machine more threads per batch only fight each other).
  */
 public final class EngineBenchmark {
     private EngineBenchmark() {}
@@ -43,6 +44,8 @@ public final class EngineBenchmark {
         String name = args.length > 1 ? args[1] : "my_classifier";
         double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 10;
         int seq = args.length > 3 ? Integer.parseInt(args[3]) : 32;
+        int threads = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        RuntimeOptions options = RuntimeOptions.DEFAULTS.withIntraOpThreads(threads);
 
         List<ModelPackage> versions = new RepositoryScanner().scan(repo).versions(name);
         if (versions.isEmpty()) {
@@ -57,7 +60,7 @@ public final class EngineBenchmark {
         double rawOne;
         double rawFull;
         ModelLoader loader = new ModelLoader(Runtimes.discovered(EngineBenchmark.class.getClassLoader()),
-                RuntimeOptions.DEFAULTS);
+                options);
         try (Model raw = loader.load(pkg.directory(), config)) {
             rawOne = rawRowsPerSecond(raw, input, 1, seq, seconds);
             rawFull = rawRowsPerSecond(raw, input, maxBatch, seq, seconds);
@@ -67,7 +70,7 @@ public final class EngineBenchmark {
 
         double facadeOne;
         double facadeMany;
-        try (Inferno inferno = Inferno.builder().repository(repo).build()) {
+        try (Inferno inferno = Inferno.builder().repository(repo).intraOpThreads(threads).build()) {
             inferno.ready().join();
             facadeOne = facadeRowsPerSecond(inferno, name, input, 1, seq, seconds);
             facadeMany = facadeRowsPerSecond(inferno, name, input, 64, seq, seconds);
@@ -75,8 +78,8 @@ public final class EngineBenchmark {
         rows.add(new String[] {"facade, 1 caller", fmt(facadeOne)});
         rows.add(new String[] {"facade, 64 callers", fmt(facadeMany)});
 
-        System.out.printf("%n%s v%d, seq %d, %.0f s per measurement, %d cores%n", name, config.version(), seq,
-                seconds, Runtime.getRuntime().availableProcessors());
+        System.out.printf("%n%s v%d, seq %d, %.0f s per measurement, %d intra-op threads, %d cores%n", name,
+                config.version(), seq, seconds, threads, Runtime.getRuntime().availableProcessors());
         System.out.printf("%-28s %12s%n", "configuration", "rows/s");
         for (String[] r : rows) {
             System.out.printf("%-28s %12s%n", r[0], r[1]);
