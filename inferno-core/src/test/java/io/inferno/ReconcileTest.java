@@ -2,6 +2,7 @@ package io.inferno;
 
 import static io.inferno.repository.TestRepository.writeYaml;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.inferno.state.DesiredState;
 import io.inferno.state.InMemoryStateStore;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -95,6 +97,38 @@ class ReconcileTest {
             b.ready().join();
             a.load("m", 1).join();
             await(() -> b.model("m").active().equals(java.util.OptionalLong.of(1)));
+        }
+    }
+
+    @Test
+    void aLoadTheStoreRefusesLeavesNoLoadedVersionBehind() {
+        writeYaml(repo.resolve("m/1"), ScalingModel.yaml("m", 1, 8));
+        writeYaml(repo.resolve("m/2"), ScalingModel.yaml("m", 2, 8));
+        StateStore store = new StateStore() { // reads nothing recorded, refuses every change
+            @Override
+            public Optional<DesiredState> get(String model) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Map<String, DesiredState> all() {
+                return Map.of();
+            }
+
+            @Override
+            public DesiredState update(String model, UnaryOperator<DesiredState> change) {
+                throw new StateUnavailableException("shared state unavailable: test", null);
+            }
+        };
+        try (Inferno replica = replica(store, Duration.ofHours(1))) {
+            replica.ready().join();
+            assertThatThrownBy(() -> replica.load("m", 1).join()).isInstanceOf(CompletionException.class)
+                    .cause().isInstanceOf(StateUnavailableException.class);
+            assertThat(replica.model("m").loaded()).containsExactly(2L); // 1 was loaded, then unloaded again
+            assertThat(replica.model("m").active()).hasValue(2);
+            // a version that was already loaded stays, and stays inactive
+            assertThatThrownBy(() -> replica.load("m", 2).join()).cause().isInstanceOf(StateUnavailableException.class);
+            assertThat(replica.model("m").loaded()).containsExactly(2L);
         }
     }
 

@@ -260,16 +260,29 @@ public final class ModelRegistry implements AutoCloseable {
 
     /**
      * Loads {@code version} if needed and makes it active once loaded, recording the change in the state store.
-     * Requests already accepted by the previous active version finish there.
+     * Requests already accepted by the previous active version finish there. When the store refuses the change
+     * (unreachable), a version this call loaded is unloaded again before the call fails, so that this replica
+     * does not keep a version the others do not have.
      */
     public CompletableFuture<Void> load(String name, long version) {
         Entry e = entries.get(name);
         if (e == null) {
             return CompletableFuture.failedFuture(new ModelNotFoundException());
         }
-        return ensureLoaded(e, version).thenAccept(loaded -> {
-            store.update(name, s -> s.withLoadedActive(version));
+        boolean wasThere;
+        synchronized (e) {
+            wasThere = e.view.loaded.containsKey(version) || e.loading.containsKey(version);
+        }
+        return ensureLoaded(e, version).thenCompose(loaded -> {
+            try {
+                store.update(name, s -> s.withLoadedActive(version));
+            } catch (RuntimeException refused) {
+                CompletableFuture<Void> undo = wasThere ? CompletableFuture.completedFuture(null)
+                        : unloadLocally(e, version);
+                return undo.thenCompose(ignored -> CompletableFuture.<Void>failedFuture(refused));
+            }
             activate(e, version);
+            return CompletableFuture.completedFuture(null);
         });
     }
 
