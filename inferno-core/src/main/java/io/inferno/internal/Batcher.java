@@ -422,6 +422,9 @@ public final class Batcher {
         } finally {
             lock.unlock();
         }
+        // Start the next batch before answering this one: completing the callers' futures runs their
+        // continuations on this thread, and the model should not wait for that.
+        runAll(after);
         notifyListener(() -> listener.batchFinished(computeNanos, ok));
         for (int i = 0; i < batch.members.size(); i++) {
             Pending p = batch.members.get(i);
@@ -431,7 +434,6 @@ public final class Batcher {
                 p.future.completeExceptionally(failure);
             }
         }
-        runAll(after);
     }
 
     private void runAll(List<Runnable> tasks) {
