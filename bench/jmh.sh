@@ -10,5 +10,6 @@ args=${*:-}
 mvn -B -q install -DskipTests
 for module in inferno-core inferno-torch; do
   echo "== $module"
-  mvn -B -q -Pbench -pl "$module" verify -DskipTests -Djmh.args="-f 1 -wi 3 -i 5 $args"
+  mvn -B -q -Pbench -pl "$module" verify -DskipTests -Djmh.args="-f 1 -wi 3 -i 5 $args" \
+    || echo "($module: no benchmark matched, or JMH failed: see above)"
 done
