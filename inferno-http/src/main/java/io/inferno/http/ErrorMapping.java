@@ -1,0 +1,91 @@
+package io.inferno.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.inferno.DeadlineExceededException;
+import io.inferno.InvalidInputException;
+import io.inferno.ModelExecutionException;
+import io.inferno.ModelLoadException;
+import io.inferno.ModelNotFoundException;
+import io.inferno.OverloadedException;
+import io.inferno.StateUnavailableException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The one place where failures become HTTP statuses. Every error body is {@code {"detail": "..."}}.
+ *
+ * <table>
+ *   <caption>status by failure</caption>
+ *   <tr><td>{@link InvalidInputException}</td><td>422</td></tr>
+ *   <tr><td>{@link ModelLoadException} (admin load of a package that cannot be loaded)</td><td>422</td></tr>
+ *   <tr><td>{@link ModelNotFoundException}</td><td>404</td></tr>
+ *   <tr><td>{@link OverloadedException} (queue full, draining)</td><td>503 + Retry-After</td></tr>
+ *   <tr><td>{@link StateUnavailableException}</td><td>503 + Retry-After</td></tr>
+ *   <tr><td>{@link DeadlineExceededException}</td><td>504</td></tr>
+ *   <tr><td>{@link ModelExecutionException}</td><td>500, with the model's message</td></tr>
+ *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 404, 405, 413)</td></tr>
+ *   <tr><td>{@link BodyTooLargeException}</td><td>413</td></tr>
+ *   <tr><td>a body that is not JSON</td><td>400</td></tr>
+ *   <tr><td>anything else: a bug</td><td>500, "internal error; request id ..."</td></tr>
+ * </table>
+ */
+final class ErrorMapping {
+    /** Seconds a client should wait before retrying a 503. */
+    static final int RETRY_AFTER_SECONDS = 1;
+
+    /**
+     * A mapped failure.
+     *
+     * @param status the HTTP status
+     * @param detail the message for {@code {"detail": ...}}
+     * @param retryAfter whether to send {@code Retry-After}
+     * @param bug whether this is an unexpected failure that must be logged with its stack trace
+     */
+    record Mapped(int status, String detail, boolean retryAfter, boolean bug) {}
+
+    private ErrorMapping() {}
+
+    static Mapped map(Throwable failure, String requestId) {
+        Throwable t = unwrap(failure);
+        if (t instanceof InvalidInputException || t instanceof ModelLoadException) {
+            return new Mapped(422, t.getMessage(), false, false);
+        }
+        if (t instanceof ModelNotFoundException) {
+            return new Mapped(404, t.getMessage(), false, false);
+        }
+        if (t instanceof OverloadedException) {
+            return new Mapped(503, t.getMessage(), true, false);
+        }
+        if (t instanceof StateUnavailableException) {
+            return new Mapped(503, t.getMessage(), true, false);
+        }
+        if (t instanceof DeadlineExceededException) {
+            return new Mapped(504, t.getMessage(), false, false);
+        }
+        if (t instanceof ModelExecutionException) {
+            return new Mapped(500, t.getMessage(), false, false);
+        }
+        if (t instanceof HttpProblem p) {
+            return new Mapped(p.status(), p.getMessage(), false, false);
+        }
+        if (t instanceof BodyTooLargeException) {
+            return new Mapped(413, t.getMessage(), false, false);
+        }
+        if (t instanceof JsonProcessingException j) {
+            return new Mapped(400, "request body is not valid JSON: " + j.getOriginalMessage()
+                    + (j.getLocation() == null ? "" : " at line " + j.getLocation().getLineNr() + ", column "
+                            + j.getLocation().getColumnNr()), false, false);
+        }
+        if (t instanceof java.io.EOFException) {
+            return new Mapped(400, "request body ended early", false, false);
+        }
+        return new Mapped(500, "internal error; request id " + requestId, false, true);
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

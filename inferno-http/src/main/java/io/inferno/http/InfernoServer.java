@@ -1,0 +1,503 @@
+package io.inferno.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.inferno.Inferno;
+import io.inferno.ModelDescription;
+import io.inferno.ModelNotFoundException;
+import io.inferno.ModelStatus;
+import io.inferno.OverloadedException;
+import io.inferno.PredictRequest;
+import io.inferno.model.Codec;
+import io.inferno.model.Dim;
+import io.inferno.model.TensorSpec;
+import io.inferno.state.ReplicaReport;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The REST server: routing, decoding, error mapping and observability over an {@link Inferno}. See docs/api.md.
+ *
+ * <pre>{@code
+ * InfernoServer server = InfernoServer.start(ServerSettings.fromEnvironment(System.getenv()), inferno);
+ * ...
+ * server.shutdown(); // readiness 503, drain, stop
+ * }</pre>
+ */
+public final class InfernoServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(InfernoServer.class);
+    private static final Logger ACCESS = LoggerFactory.getLogger("io.inferno.http.access");
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final String ID_ATTRIBUTE = "inferno.requestId";
+    private static final String MODEL_ATTRIBUTE = "inferno.model";
+    private static final String VERSION_ATTRIBUTE = "inferno.version";
+    private static final String JSON_TYPE = "application/json";
+
+    /** Every route, as registered: the OpenAPI document is checked against this list. */
+    static final List<String> ROUTES = List.of(
+            "POST /v1/models/{name}:predict",
+            "POST /v1/models/{name}/versions/{version}:predict",
+            "GET /v1/models",
+            "GET /v1/models/{name}",
+            "GET /v1/models/{name}/active",
+            "POST /v1/models:load",
+            "POST /v1/models:unload",
+            "GET /health/live",
+            "GET /health/ready",
+            "GET /metrics",
+            "GET /openapi.json");
+
+    private final ServerSettings settings;
+    private final Inferno inferno;
+    private final ObjectMapper mapper = new ObjectMapper(Bodies.JSON);
+    private final HttpMetrics metrics;
+    private final byte[] openApi;
+    private final Javalin app;
+    private volatile boolean shuttingDown;
+    private volatile boolean stopped;
+
+    private InfernoServer(ServerSettings settings, Inferno inferno) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.inferno = Objects.requireNonNull(inferno, "inferno");
+        this.metrics = new HttpMetrics(inferno.metricsRegistry(), this::ready, inferno::stateStoreHealthy);
+        this.openApi = readOpenApi();
+        this.app = Javalin.create(config -> {
+            config.http.prefer405over404 = true;
+            config.http.maxRequestSize = settings.maxRequestBytes();
+            config.startup.showJavalinBanner = false;
+            config.jetty.host = settings.host();
+            config.jetty.port = settings.port();
+            config.requestLogger.http(this::afterRequest);
+            config.routes.before(this::beforeRequest);
+            config.routes.post("/v1/models/{name}:predict", ctx -> predict(ctx, OptionalLong.empty()));
+            config.routes.post("/v1/models/{name}/versions/{version}:predict",
+                    ctx -> predict(ctx, OptionalLong.of(version(ctx.pathParam("version")))));
+            config.routes.get("/v1/models", this::listModels);
+            config.routes.get("/v1/models/{name}", this::describe);
+            config.routes.get("/v1/models/{name}/active", this::active);
+            config.routes.post("/v1/models:load", ctx -> admin(ctx, true));
+            config.routes.post("/v1/models:unload", ctx -> admin(ctx, false));
+            config.routes.get("/health/live", ctx -> json(ctx, 200, mapper.createObjectNode().put("status", "live")));
+            config.routes.get("/health/ready", this::readiness);
+            config.routes.get("/metrics", this::scrape);
+            config.routes.get("/openapi.json", ctx -> ctx.status(200).contentType(JSON_TYPE).result(openApi));
+            config.routes.exception(Exception.class, (e, ctx) -> error(ctx, e));
+            config.routes.error(404, ctx -> {
+                if (ctx.attribute("inferno.answered") == null) {
+                    problem(ctx, 404, "no route for " + ctx.method() + " " + ctx.path() + "; see /openapi.json");
+                }
+            });
+            config.routes.error(405, ctx -> problem(ctx, 405,
+                    "method " + ctx.method() + " is not allowed on " + ctx.path() + "; see /openapi.json"));
+        });
+    }
+
+    /** Starts serving; returns once the port is bound. */
+    public static InfernoServer start(ServerSettings settings, Inferno inferno) {
+        InfernoServer server = new InfernoServer(settings, inferno);
+        server.app.start();
+        LOG.info("listening on {}:{}", settings.host(), server.port());
+        return server;
+    }
+
+    /** The bound port. */
+    public int port() {
+        return app.port();
+    }
+
+    /** True once startup loading has finished and until shutdown starts. */
+    public boolean ready() {
+        return !shuttingDown && inferno.ready().isDone();
+    }
+
+    /**
+     * Graceful shutdown: readiness turns 503 and new work is refused with 503, accepted requests are answered
+     * (within the drain timeout), every model is freed, then the HTTP server stops. Idempotent.
+     */
+    public void shutdown() {
+        if (stopped) {
+            return;
+        }
+        shuttingDown = true;
+        LOG.info("shutting down: draining accepted requests");
+        CompletableFuture<Void> drained = CompletableFuture.runAsync(inferno::close);
+        try {
+            drained.get(settings.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("drain did not finish within {}: {}", settings.drainTimeout(), e.toString());
+        }
+        stopped = true;
+        app.stop();
+        LOG.info("stopped");
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+
+    // ---- request context, logging, metrics
+
+    private void beforeRequest(Context ctx) {
+        String given = ctx.header("X-Request-ID");
+        String id = given != null && REQUEST_ID.matcher(given).matches() ? given : UUID.randomUUID().toString();
+        ctx.attribute(ID_ATTRIBUTE, id);
+        ctx.header("X-Request-ID", id);
+    }
+
+    private static String requestId(Context ctx) {
+        String id = ctx.attribute(ID_ATTRIBUTE);
+        return id == null ? "-" : id;
+    }
+
+    private void afterRequest(Context ctx, Float millis) {
+        String route = routeOf(ctx);
+        String model = ctx.attribute(MODEL_ATTRIBUTE);
+        int status = ctx.statusCode();
+        metrics.count(model == null ? "" : model, route, status);
+        if (settings.accessLog()) {
+            withContext(ctx, route, status, millis, () -> ACCESS.info("{} {} {} {} ms", ctx.method(), ctx.path(),
+                    status, String.format("%.2f", millis)));
+        }
+    }
+
+    private static String routeOf(Context ctx) {
+        try {
+            return ctx.endpoint().path;
+        } catch (RuntimeException e) {
+            return "unmatched";
+        }
+    }
+
+    private static void withContext(Context ctx, String route, int status, Float millis, Runnable log) {
+        try {
+            MDC.put("request_id", requestId(ctx));
+            MDC.put("route", route);
+            MDC.put("method", ctx.method().name());
+            MDC.put("status", Integer.toString(status));
+            if (millis != null) {
+                MDC.put("duration_ms", Long.toString(Math.round(millis)));
+            }
+            String model = ctx.attribute(MODEL_ATTRIBUTE);
+            if (model != null) {
+                MDC.put("model", model);
+            }
+            Long version = ctx.attribute(VERSION_ATTRIBUTE);
+            if (version != null) {
+                MDC.put("version", Long.toString(version));
+            }
+            log.run();
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    // ---- responses
+
+    private void json(Context ctx, int status, Object body) throws IOException {
+        ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
+    }
+
+    private void problem(Context ctx, int status, String detail) {
+        ctx.attribute("inferno.answered", Boolean.TRUE);
+        ObjectNode body = mapper.createObjectNode().put("detail", detail);
+        try {
+            ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
+        } catch (IOException e) {
+            ctx.status(status).contentType(JSON_TYPE).result("{\"detail\":\"error\"}");
+        }
+    }
+
+    private void error(Context ctx, Throwable failure) {
+        ErrorMapping.Mapped m = ErrorMapping.map(failure, requestId(ctx));
+        if (m.bug()) {
+            withContext(ctx, routeOf(ctx), m.status(), null,
+                    () -> LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(),
+                            ErrorMapping.unwrap(failure)));
+        } else if (m.status() == 500) {
+            withContext(ctx, routeOf(ctx), m.status(), null,
+                    () -> LOG.warn("model failed: {}", m.detail()));
+        }
+        if (m.retryAfter()) {
+            ctx.header("Retry-After", Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
+        }
+        problem(ctx, m.status(), m.detail());
+    }
+
+    // ---- routes
+
+    private static long version(String text) {
+        try {
+            long v = Long.parseLong(text);
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new ModelNotFoundException();
+    }
+
+    private InputStream body(Context ctx) throws IOException {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > settings.maxRequestBytes()) {
+            throw new BodyTooLargeException(settings.maxRequestBytes());
+        }
+        return new LimitedInputStream(ctx.req().getInputStream(), settings.maxRequestBytes());
+    }
+
+    private void refuseWhileShuttingDown() {
+        if (shuttingDown) {
+            throw new OverloadedException(OverloadedException.Reason.SHUTTING_DOWN,
+                    "server is shutting down; retry on another replica");
+        }
+    }
+
+    private void predict(Context ctx, OptionalLong version) throws IOException {
+        String name = ctx.pathParam("name");
+        ctx.attribute(MODEL_ATTRIBUTE, name);
+        refuseWhileShuttingDown();
+        CompletableFuture<io.inferno.Prediction> result;
+        Bodies.Predict body;
+        // announced before decoding, so a forming batch waits for this request (docs/engine.md)
+        try (Inferno.Announcement ignored = inferno.announce(name, version)) {
+            body = Bodies.readPredict(body(ctx));
+            PredictRequest request = new PredictRequest(name, version, body.inputs(), body.outputs(),
+                    body.timeoutMs().isPresent()
+                            ? java.util.Optional.of(Duration.ofMillis(body.timeoutMs().getAsLong()))
+                            : java.util.Optional.empty());
+            result = inferno.predict(request);
+        }
+        ctx.future(() -> result.handle((prediction, failure) -> {
+            if (failure != null) {
+                error(ctx, failure);
+                return null;
+            }
+            ctx.attribute(VERSION_ATTRIBUTE, prediction.version());
+            try {
+                Codec codec = body.codec().orElseGet(() -> defaultCodec(name, prediction.version()));
+                ctx.status(200).contentType(JSON_TYPE).result(
+                        Bodies.prediction(prediction.model(), prediction.version(), prediction.outputs(), codec));
+            } catch (IOException | RuntimeException e) {
+                error(ctx, e);
+            }
+            return null;
+        }));
+    }
+
+    private Codec defaultCodec(String name, long version) {
+        try {
+            // the version just answered, so it is loaded and this completes at once
+            ModelDescription d = inferno.describe(name, OptionalLong.of(version)).getNow(null);
+            return d == null ? Codec.JSON : d.defaultCodec();
+        } catch (RuntimeException unloadedMeanwhile) {
+            return Codec.JSON;
+        }
+    }
+
+    private void listModels(Context ctx) throws IOException {
+        ObjectNode root = mapper.createObjectNode();
+        ArrayNode models = root.putArray("models");
+        for (ModelStatus s : inferno.models()) {
+            models.add(status(s));
+        }
+        ObjectNode store = root.putObject("state_store");
+        store.put("shared", settings.redisUrl().isPresent());
+        store.put("healthy", inferno.stateStoreHealthy());
+        if (settings.redisUrl().isPresent()) {
+            ArrayNode fleet = root.putArray("fleet");
+            for (ReplicaReport r : inferno.fleet()) {
+                ObjectNode replica = fleet.addObject();
+                replica.put("replica", r.replica());
+                replica.put("at", r.at().toString());
+                ObjectNode loaded = replica.putObject("loaded");
+                r.loaded().forEach((model, versions) -> {
+                    ArrayNode a = loaded.putArray(model);
+                    versions.forEach(a::add);
+                });
+            }
+        }
+        json(ctx, 200, root);
+    }
+
+    private ObjectNode status(ModelStatus s) {
+        ObjectNode m = mapper.createObjectNode();
+        m.put("name", s.name());
+        if (s.active().isPresent()) {
+            m.put("active_version", s.active().getAsLong());
+        } else {
+            m.putNull("active_version");
+        }
+        ArrayNode loaded = m.putArray("loaded_versions");
+        s.loaded().forEach(loaded::add);
+        ArrayNode onDisk = m.putArray("versions_on_disk");
+        s.onDisk().forEach(onDisk::add);
+        ArrayNode failures = m.putArray("failures");
+        for (ModelStatus.Failure f : s.failures()) {
+            ObjectNode fo = failures.addObject();
+            if (f.version().isPresent()) {
+                fo.put("version", f.version().getAsLong());
+            } else {
+                fo.putNull("version");
+            }
+            fo.put("reason", f.reason());
+        }
+        return m;
+    }
+
+    private void describe(Context ctx) {
+        String name = ctx.pathParam("name");
+        ctx.attribute(MODEL_ATTRIBUTE, name);
+        CompletableFuture<ModelDescription> d = inferno.describe(name, OptionalLong.empty());
+        ctx.future(() -> d.handle((description, failure) -> {
+            if (failure != null) {
+                error(ctx, failure);
+                return null;
+            }
+            try {
+                json(ctx, 200, description(description));
+            } catch (IOException e) {
+                error(ctx, e);
+            }
+            return null;
+        }));
+    }
+
+    private ObjectNode description(ModelDescription d) {
+        ObjectNode o = mapper.createObjectNode();
+        o.put("name", d.name());
+        o.put("version", d.version());
+        o.put("format", d.format());
+        ObjectNode sig = o.putObject("signature");
+        specs(sig.putArray("inputs"), d.signature().inputs(), true);
+        specs(sig.putArray("outputs"), d.signature().outputs(), false);
+        ObjectNode b = o.putObject("batching");
+        b.put("enabled", d.batching().enabled());
+        b.put("max_batch_size", d.batching().maxBatchSize());
+        b.put("max_batch_latency_ms", d.batching().maxBatchLatencyMs());
+        b.put("max_queue_size", d.batching().maxQueueSize());
+        b.put("timeout_ms", d.batching().timeoutMs());
+        o.putObject("concurrency").put("max_concurrency", d.maxConcurrency());
+        o.putObject("codecs").put("default", d.defaultCodec().wireName());
+        return o;
+    }
+
+    private static void specs(ArrayNode out, List<TensorSpec> specs, boolean inputs) {
+        for (TensorSpec s : specs) {
+            ObjectNode t = out.addObject();
+            t.put("name", s.name());
+            t.put("dtype", s.dtype().wireName());
+            ArrayNode shape = t.putArray("shape");
+            for (Dim d : s.shape()) {
+                if (d instanceof Dim.Fixed f) {
+                    shape.add(f.size());
+                } else if (d instanceof Dim.Symbolic sym) {
+                    shape.add(sym.name());
+                } else {
+                    shape.add(-1);
+                }
+            }
+            if (inputs) {
+                t.put("optional", s.optional());
+            }
+        }
+    }
+
+    private void active(Context ctx) throws IOException {
+        String name = ctx.pathParam("name");
+        ctx.attribute(MODEL_ATTRIBUTE, name);
+        ModelStatus s = inferno.model(name);
+        ObjectNode o = mapper.createObjectNode();
+        o.put("name", name);
+        if (s.active().isPresent()) {
+            o.put("version", s.active().getAsLong());
+        } else {
+            o.putNull("version");
+        }
+        o.put("loaded", s.activeLoaded());
+        json(ctx, 200, o);
+    }
+
+    private void admin(Context ctx, boolean load) throws IOException {
+        authorize(ctx);
+        refuseWhileShuttingDown();
+        Bodies.Admin body = Bodies.readAdmin(body(ctx));
+        ctx.attribute(MODEL_ATTRIBUTE, body.name());
+        ctx.attribute(VERSION_ATTRIBUTE, body.version());
+        CompletableFuture<Void> done = load ? inferno.load(body.name(), body.version())
+                : inferno.unload(body.name(), body.version());
+        ctx.future(() -> done.handle((ok, failure) -> {
+            if (failure != null) {
+                error(ctx, failure);
+                return null;
+            }
+            try {
+                json(ctx, 200, mapper.createObjectNode().put(load ? "loaded" : "unloaded", true));
+                LOG.info("{} {} version {}", load ? "loaded" : "unloaded", body.name(), body.version());
+            } catch (IOException e) {
+                error(ctx, e);
+            }
+            return null;
+        }));
+    }
+
+    private void authorize(Context ctx) {
+        if (settings.adminToken().isEmpty()) {
+            return;
+        }
+        String header = ctx.header("Authorization");
+        byte[] expected = ("Bearer " + settings.adminToken().get()).getBytes(StandardCharsets.UTF_8);
+        byte[] given = header == null ? new byte[0] : header.getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(expected, given)) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new HttpProblem(401, header == null
+                    ? "admin calls need an Authorization: Bearer <ADMIN_TOKEN> header"
+                    : "the admin token is not valid");
+        }
+    }
+
+    private void readiness(Context ctx) throws IOException {
+        if (ready()) {
+            json(ctx, 200, mapper.createObjectNode().put("status", "ready"));
+        } else {
+            ctx.header("Retry-After", Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
+            json(ctx, 503, mapper.createObjectNode().put("detail",
+                    shuttingDown ? "shutting down" : "not ready: loading models"));
+        }
+    }
+
+    private void scrape(Context ctx) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        new PrometheusTextFormatWriter(false).write(out, inferno.metricsRegistry().scrape());
+        ctx.status(200).contentType(PrometheusTextFormatWriter.CONTENT_TYPE).result(out.toByteArray());
+    }
+
+    private static byte[] readOpenApi() {
+        try (InputStream in = InfernoServer.class.getResourceAsStream("/openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json is missing from the server jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
