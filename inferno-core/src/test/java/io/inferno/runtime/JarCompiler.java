@@ -16,11 +16,11 @@ import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
 /** Compiles Java sources at test time and packs the classes into a jar, as a user's model jar would be. */
-final class JarCompiler {
+public final class JarCompiler {
     private JarCompiler() {}
 
     /** Compiles {@code sources} (fully qualified class name to source text) into {@code jar}. */
-    static Path compile(Path jar, Map<String, String> sources) throws IOException {
+    public static Path compile(Path jar, Map<String, String> sources) throws IOException {
         Path work = Files.createTempDirectory("inferno-jar");
         Path src = work.resolve("src");
         Path classes = work.resolve("classes");

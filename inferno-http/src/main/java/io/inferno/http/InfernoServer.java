@@ -123,6 +123,19 @@ public final class InfernoServer implements AutoCloseable {
         return app.port();
     }
 
+    /** Every route the router holds, as {@code METHOD path}: the OpenAPI document is tested against it. */
+    java.util.Set<String> registeredRoutes() {
+        java.util.Set<String> routes = new java.util.TreeSet<>();
+        for (var parsed : app.unsafe.internalRouter.allHttpHandlers()) {
+            var e = parsed.endpoint;
+            String method = e.method.name();
+            if (method.equals("GET") || method.equals("POST")) {
+                routes.add(method + " " + e.path);
+            }
+        }
+        return routes;
+    }
+
     /** True once startup loading has finished and until shutdown starts. */
     public boolean ready() {
         return !shuttingDown && inferno.ready().isDone();

@@ -1,0 +1,286 @@
+package io.inferno.http;
+
+import static io.inferno.http.ServerHarness.json;
+import static io.inferno.http.ServerHarness.xBody;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The REST contract, black box: a real server on a loopback port, real sockets, real models. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class InfernoServerTest {
+    private ServerHarness http;
+
+    @BeforeAll
+    void start(@TempDir Path root) {
+        http = new ServerHarness(ServerHarness.standardRepository(root), Map.of("MAX_REQUEST_BYTES", "65536"));
+    }
+
+    @AfterAll
+    void stop() {
+        http.close();
+    }
+
+    @Test
+    void predictsWithTheActiveVersionAndSaysWhichServed() {
+        HttpResponse<String> r = http.post("/v1/models/scale:predict", xBody(1, 2));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("json"));
+        JsonNode body = json(r);
+        assertThat(body.get("model").asText()).isEqualTo("scale");
+        assertThat(body.get("version").asLong()).isEqualTo(2);
+        assertThat(body.at("/outputs/y/data").toString()).isEqualTo("[[2.0,-2.0],[4.0,-4.0]]");
+        assertThat(body.at("/outputs/y/dtype").asText()).isEqualTo("float32");
+        assertThat(body.at("/outputs/y/shape").toString()).isEqualTo("[2,2]");
+    }
+
+    @Test
+    void narrowsToTheRequestedOutputsAndEncodesBase64OnRequest() {
+        String body = xBody(1).replace("}}}", "}}, \"outputs\": [\"y\"], \"codec\": \"base64\"}");
+        JsonNode r = json(http.post("/v1/models/scale:predict", body));
+        assertThat(r.get("outputs").size()).isEqualTo(1);
+        byte[] bytes = Base64.getDecoder().decode(r.at("/outputs/y/base64").asText());
+        assertThat(bytes).hasSize(8);
+        assertThat(Float.intBitsToFloat((bytes[0] & 0xff) | (bytes[1] & 0xff) << 8 | (bytes[2] & 0xff) << 16
+                | (bytes[3] & 0xff) << 24)).isEqualTo(2f);
+    }
+
+    @Test
+    void servesTheTorchScriptSamplesAndDictOutputs() {
+        String x = "{\"inputs\": {\"x\": {\"dtype\": \"float32\", \"shape\": [1, 4], \"data\": [[0, 0, 0, 0]]}}}";
+        JsonNode v2 = json(http.post("/v1/models/torchscript:predict", x));
+        JsonNode v1 = json(http.post("/v1/models/torchscript/versions/1:predict", x));
+        assertThat(v2.get("version").asLong()).isEqualTo(2);
+        assertThat(v2.at("/outputs/y/shape").toString()).isEqualTo("[1,3]");
+        // version 2 adds 10 to every output: the switch shows in the numbers
+        assertThat(v2.at("/outputs/y/data/0/0").asDouble() - v1.at("/outputs/y/data/0/0").asDouble())
+                .isBetween(9.0, 11.0);
+        String multi = "{\"inputs\": {\"tokens\": {\"dtype\": \"float32\", \"shape\": [2, 3], \"data\": "
+                + "[[1, 2, 3], [4, 5, 6]]}, \"mask\": {\"dtype\": \"float32\", \"shape\": [2, 3], \"data\": "
+                + "[[1, 1, 0], [1, 1, 1]]}}}";
+        JsonNode m = json(http.post("/v1/models/multi_io:predict", multi));
+        assertThat(m.at("/outputs/total/data").toString()).isEqualTo("[[3.0],[15.0]]");
+        assertThat(m.at("/outputs/probs/shape").toString()).isEqualTo("[2,3]");
+    }
+
+    @Test
+    void servesTheJavaEntrypointSample() {
+        String x = "{\"inputs\": {\"x\": {\"dtype\": \"float32\", \"shape\": [1, 4], \"data\": [[1, 2, 3, 4]]}}}";
+        JsonNode r = json(http.post("/v1/models/java:predict", x));
+        double sum = 0;
+        for (JsonNode p : r.at("/outputs/probs/data/0")) {
+            sum += p.asDouble();
+        }
+        assertThat(sum).isBetween(0.999, 1.001);
+    }
+
+    static Stream<Arguments> errors() {
+        String ok = xBody(1);
+        return Stream.of(
+                Arguments.of("not JSON", "/v1/models/scale:predict", "{oops", 400, "request body is not valid JSON"),
+                Arguments.of("a list", "/v1/models/scale:predict", "[1]", 400,
+                        "request body must be a JSON object, got a list"),
+                Arguments.of("empty", "/v1/models/scale:predict", "", 400, "request body is empty"),
+                Arguments.of("trailing", "/v1/models/scale:predict", ok + " {}", 400, "content after its JSON object"),
+                Arguments.of("no inputs", "/v1/models/scale:predict", "{}", 422, "inputs is required"),
+                Arguments.of("unknown field", "/v1/models/scale:predict", ok.replace("}}}", "}}, \"x\": 1}"), 422,
+                        "unknown field 'x'"),
+                Arguments.of("timeout zero", "/v1/models/scale:predict", ok.replace("}}}", "}}, \"timeout_ms\": 0}"),
+                        422, "timeout_ms must be a positive integer (milliseconds), got 0"),
+                Arguments.of("timeout fraction", "/v1/models/scale:predict",
+                        ok.replace("}}}", "}}, \"timeout_ms\": 1.5}"), 422, "timeout_ms must be a positive integer"),
+                Arguments.of("timeout string", "/v1/models/scale:predict",
+                        ok.replace("}}}", "}}, \"timeout_ms\": \"5\"}"), 422, "timeout_ms must be a positive integer"),
+                Arguments.of("codec", "/v1/models/scale:predict", ok.replace("}}}", "}}, \"codec\": \"xml\"}"), 422,
+                        "unsupported codec 'xml'"),
+                Arguments.of("outputs type", "/v1/models/scale:predict", ok.replace("}}}", "}}, \"outputs\": \"y\"}"),
+                        422, "outputs must be a list of output names, got a string"),
+                Arguments.of("unknown output", "/v1/models/scale:predict",
+                        ok.replace("}}}", "}}, \"outputs\": [\"z\"]}"), 422, "Unknown output(s): z"),
+                Arguments.of("wrong dtype", "/v1/models/scale:predict", ok.replace("float32", "int32").replace(".0", ""),
+                        422, "Input 'x' has dtype int32; expected float32"),
+                Arguments.of("missing input", "/v1/models/scale:predict", ok.replace("\"x\"", "\"q\""), 422,
+                        "Missing required input(s): x. Expected inputs: x"),
+                Arguments.of("ragged", "/v1/models/scale:predict", "{\"inputs\": {\"x\": {\"dtype\": \"float32\", "
+                        + "\"shape\": [2, 2], \"data\": [[1, 2], [3]]}}}", 422, "input 'x'"),
+                Arguments.of("bad base64", "/v1/models/scale:predict", "{\"inputs\": {\"x\": {\"dtype\": \"float32\", "
+                        + "\"shape\": [1, 2], \"base64\": \"@@@\"}}}", 422, "input 'x'"),
+                Arguments.of("unknown model", "/v1/models/nope:predict", ok, 404, "model not found or not loaded"),
+                Arguments.of("unknown version", "/v1/models/scale/versions/9:predict", ok, 404,
+                        "model not found or not loaded"),
+                Arguments.of("version not a number", "/v1/models/scale/versions/abc:predict", ok, 404,
+                        "model not found or not loaded"),
+                Arguments.of("model fails", "/v1/models/failing:predict", ok, 500,
+                        "model failing:1 failed: weights not initialised"),
+                Arguments.of("admin not JSON", "/v1/models:load", "load it", 400, "not valid JSON"),
+                Arguments.of("admin fields", "/v1/models:load", "{\"name\": \"scale\", \"version\": \"2\", \"x\": 1}",
+                        422, "version must be a positive integer, got 2; unknown field 'x'"),
+                Arguments.of("admin unknown", "/v1/models:unload", "{\"name\": \"nope\", \"version\": 1}", 404,
+                        "model not found or not loaded"),
+                Arguments.of("no route", "/v2/whatever", "{}", 404, "no route for POST /v2/whatever"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("errors")
+    void everyFailureHasItsStatusAndAJsonDetail(String name, String path, String body, int status, String detail) {
+        HttpResponse<String> r = http.post(path, body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("json"));
+        assertThat(json(r).get("detail").asText()).contains(detail);
+    }
+
+    @Test
+    void aWrongMethodIs405WithJson() {
+        HttpResponse<String> r = http.get("/v1/models:load");
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(json(r).get("detail").asText()).contains("method GET is not allowed");
+    }
+
+    @Test
+    void bodiesOverTheLimitAre413WhetherDeclaredOrChunked() {
+        String big = "{\"inputs\": {\"x\": {\"dtype\": \"float32\", \"shape\": [1, 2], \"data\": [[1, 2]]}}, "
+                + "\"pad\": \"" + "a".repeat(70_000) + "\"}";
+        HttpResponse<String> declared = http.post("/v1/models/scale:predict", big);
+        assertThat(declared.statusCode()).isEqualTo(413);
+        assertThat(json(declared).get("detail").asText()).contains("larger than the limit of 65536 bytes");
+        byte[] bytes = big.getBytes();
+        HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(http.uri("/v1/models/scale:predict"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))).build());
+        assertThat(chunked.statusCode()).isEqualTo(413);
+    }
+
+    @Test
+    void aFullQueueIs503WithRetryAfterAndAnExpiredRequestIs504() {
+        // slow_400: one batch at a time, one request queued at most, 400 ms per request
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            all.add(CompletableFuture.supplyAsync(() -> http.post("/v1/models/slow_400:predict", xBody(1)), callers));
+        }
+        List<Integer> statuses = all.stream().map(f -> f.join().statusCode()).toList();
+        assertThat(statuses).contains(200, 503);
+        HttpResponse<String> refused = all.stream().map(CompletableFuture::join)
+                .filter(r -> r.statusCode() == 503).findFirst().orElseThrow();
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(json(refused).get("detail").asText()).contains("queue is full");
+
+        var busy = CompletableFuture.supplyAsync(() -> http.post("/v1/models/slow_400:predict", xBody(1)), callers);
+        sleep(100);
+        HttpResponse<String> late = http.post("/v1/models/slow_400:predict",
+                xBody(1).replace("}}}", "}}, \"timeout_ms\": 50}"));
+        assertThat(late.statusCode()).as(late.body()).isEqualTo(504);
+        assertThat(json(late).get("detail").asText()).contains("timed out after waiting");
+        assertThat(busy.join().statusCode()).isEqualTo(200);
+        callers.shutdown();
+    }
+
+    @Test
+    void listsModelsWithVersionsAndFailures() {
+        JsonNode r = json(http.get("/v1/models"));
+        Map<String, JsonNode> byName = new java.util.HashMap<>();
+        r.get("models").forEach(m -> byName.put(m.get("name").asText(), m));
+        assertThat(byName).containsKeys("scale", "torchscript", "java", "multi_io", "failing", "slow_400");
+        assertThat(byName.get("torchscript").get("versions_on_disk").toString()).isEqualTo("[1,2]");
+        assertThat(byName.get("torchscript").get("active_version").asLong()).isEqualTo(2);
+        assertThat(r.at("/state_store/healthy").asBoolean()).isTrue();
+    }
+
+    @Test
+    void describesAModelWithItsFullSignature() {
+        JsonNode d = json(http.get("/v1/models/multi_io"));
+        assertThat(d.get("version").asLong()).isEqualTo(1);
+        assertThat(d.at("/signature/inputs/0/name").asText()).isEqualTo("tokens");
+        assertThat(d.at("/signature/inputs/0/shape").toString()).isEqualTo("[\"batch\",\"seq\"]");
+        assertThat(d.at("/signature/outputs/1/shape").toString()).isEqualTo("[\"batch\",1]");
+        assertThat(d.at("/batching/max_batch_size").asInt()).isPositive();
+        assertThat(http.get("/v1/models/nope").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void hotSwapsThroughTheAdminApi() {
+        assertThat(json(http.post("/v1/models:load", "{\"name\": \"torchscript\", \"version\": 1}")).toString())
+                .isEqualTo("{\"loaded\":true}");
+        JsonNode active = json(http.get("/v1/models/torchscript/active"));
+        assertThat(active.toString()).isEqualTo("{\"name\":\"torchscript\",\"version\":1,\"loaded\":true}");
+        String x = "{\"inputs\": {\"x\": {\"dtype\": \"float32\", \"shape\": [1, 4], \"data\": [[1, 1, 1, 1]]}}}";
+        assertThat(json(http.post("/v1/models/torchscript:predict", x)).get("version").asLong()).isEqualTo(1);
+        assertThat(json(http.post("/v1/models/torchscript/versions/2:predict", x)).get("version").asLong())
+                .isEqualTo(2);
+        assertThat(json(http.post("/v1/models:unload", "{\"name\": \"torchscript\", \"version\": 1}")).toString())
+                .isEqualTo("{\"unloaded\":true}");
+        assertThat(json(http.get("/v1/models/torchscript/active")).get("version").asLong()).isEqualTo(2);
+        assertThat(http.post("/v1/models/torchscript/versions/1:predict", x).statusCode()).isEqualTo(404);
+        assertThat(http.post("/v1/models:load", "{\"name\": \"torchscript\", \"version\": 7}").statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void echoesAGivenRequestIdAndGeneratesOneOtherwise() {
+        HttpResponse<String> given = http.post("/v1/models/scale:predict", xBody(1), "X-Request-ID", "abc-123");
+        assertThat(given.headers().firstValue("X-Request-ID")).hasValue("abc-123");
+        HttpResponse<String> generated = http.post("/v1/models/scale:predict", xBody(1));
+        assertThat(generated.headers().firstValue("X-Request-ID").orElseThrow()).hasSize(36);
+        HttpResponse<String> unsafe = http.post("/v1/models/scale:predict", xBody(1), "X-Request-ID", "a b\u00e9");
+        assertThat(unsafe.headers().firstValue("X-Request-ID").orElseThrow()).hasSize(36);
+    }
+
+    @Test
+    void healthAndMetricsAfterTraffic() {
+        assertThat(http.get("/health/live").statusCode()).isEqualTo(200);
+        assertThat(json(http.get("/health/ready")).get("status").asText()).isEqualTo("ready");
+        http.post("/v1/models/scale:predict", xBody(1));
+        http.post("/v1/models/scale:predict", "{}");
+        String metrics = http.get("/metrics").body();
+        assertThat(metrics).contains(
+                "infer_requests_total{model=\"scale\",route=\"/v1/models/{name}:predict\",status=\"2xx\"}",
+                "infer_requests_total{model=\"scale\",route=\"/v1/models/{name}:predict\",status=\"4xx\"}",
+                "infer_latency_seconds_bucket{model=\"scale\",le=\"0.005\"}",
+                "infer_queue_seconds_count{model=\"scale\"}", "infer_compute_seconds_count{model=\"scale\"}",
+                "infer_batch_size_count{model=\"scale\"}", "model_loaded{model=\"scale\",version=\"2\"} 1",
+                "ready 1", "state_store_healthy 1");
+    }
+
+    @Test
+    void theOpenApiDocumentListsExactlyTheRegisteredRoutes() {
+        JsonNode doc = json(http.get("/openapi.json"));
+        assertThat(doc.get("openapi").asText()).startsWith("3.");
+        Set<String> documented = new HashSet<>();
+        for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext(); ) {
+            Map.Entry<String, JsonNode> p = paths.next();
+            p.getValue().fieldNames().forEachRemaining(m -> documented.add(m.toUpperCase() + " " + p.getKey()));
+        }
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(http.server.registeredRoutes());
+        assertThat(http.server.registeredRoutes()).containsExactlyInAnyOrderElementsOf(InfernoServer.ROUTES);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
