@@ -414,11 +414,12 @@ public final class Batcher {
     private void finish(Batch batch, List<Map<String, Tensor>> results, RuntimeException failure, long computeNanos,
             boolean ok) {
         List<Runnable> after;
+        List<Runnable> drainedNow = new ArrayList<>(1);
         lock.lock();
         try {
             running--;
             after = pump();
-            checkDrained(after);
+            checkDrained(drainedNow);
         } finally {
             lock.unlock();
         }
@@ -434,6 +435,8 @@ public final class Batcher {
                 p.future.completeExceptionally(failure);
             }
         }
+        // Only now is every accepted request answered: a drain waiting on this may close the server.
+        runAll(drainedNow);
     }
 
     private void runAll(List<Runnable> tasks) {

@@ -177,8 +177,12 @@ public final class InfernoServer implements AutoCloseable {
     }
 
     private static String requestId(Context ctx) {
-        String id = ctx.attribute(ID_ATTRIBUTE);
-        return id == null ? "-" : id;
+        try {
+            String id = ctx.attribute(ID_ATTRIBUTE);
+            return id == null ? "-" : id;
+        } catch (RuntimeException requestAlreadyRecycled) {
+            return "-";
+        }
     }
 
     private void afterRequest(Context ctx, Float millis) {

@@ -130,7 +130,11 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 return parse.apply(value.trim());
             } catch (RuntimeException e) {
                 problems.add(name + "='" + value + "': " + e.getMessage());
-                return parse.apply(fallback);
+                try {
+                    return parse.apply(fallback); // a stand-in: throwIfInvalid() throws before it is used
+                } catch (RuntimeException alsoInvalid) {
+                    return null; // only for variables without a valid default, which are not unboxed
+                }
             }
         }
 

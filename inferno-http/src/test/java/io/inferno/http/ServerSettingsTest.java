@@ -1,0 +1,97 @@
+package io.inferno.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.inferno.runtime.Device;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ServerSettingsTest {
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        ServerSettings s = ServerSettings.defaults();
+        assertThat(s.device()).isEqualTo(Device.AUTO);
+        assertThat(s.repoRoot()).isEqualTo(Path.of("models"));
+        assertThat(s.preload()).isTrue();
+        assertThat(s.accessLog()).isFalse();
+        assertThat(s.metricsBuckets()).containsExactly(0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28);
+        assertThat(s.redisUrl()).isEmpty();
+        assertThat(s.redisPrefix()).isEqualTo("inferno:model_state");
+        assertThat(s.reconcileEnabled()).isTrue();
+        assertThat(s.reconcileInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.host()).isEqualTo("0.0.0.0");
+        assertThat(s.port()).isEqualTo(8000);
+        assertThat(s.maxRequestBytes()).isEqualTo(64L * 1024 * 1024);
+        assertThat(s.adminToken()).isEmpty();
+        assertThat(s.logLevel()).isEqualTo("INFO");
+    }
+
+    @Test
+    void readsEveryVariableAndIgnoresUnknownOnes() {
+        ServerSettings s = ServerSettings.fromEnvironment(Map.ofEntries(Map.entry("DEVICE", "cuda:1"),
+                Map.entry("REPO_ROOT", "/srv/models"), Map.entry("PRELOAD", "false"), Map.entry("ACCESS_LOG", "1"),
+                Map.entry("METRICS_BUCKETS", "0.1, 1"), Map.entry("REDIS_URL", "redis://r:6379/0"),
+                Map.entry("REDIS_PREFIX", "p"), Map.entry("STATE_RECONCILE_ENABLED", "no"),
+                Map.entry("STATE_RECONCILE_INTERVAL_S", "0.5"), Map.entry("HOST", "127.0.0.1"),
+                Map.entry("PORT", "9000"), Map.entry("MAX_REQUEST_BYTES", "2048"), Map.entry("ADMIN_TOKEN", "t"),
+                Map.entry("LOG_LEVEL", "debug"), Map.entry("SOMETHING_ELSE", "ignored")));
+        assertThat(s.device()).isEqualTo(Device.cuda(1));
+        assertThat(s.repoRoot()).isEqualTo(Path.of("/srv/models"));
+        assertThat(s.preload()).isFalse();
+        assertThat(s.accessLog()).isTrue();
+        assertThat(s.metricsBuckets()).containsExactly(0.1, 1.0);
+        assertThat(s.redisUrl()).hasValue("redis://r:6379/0");
+        assertThat(s.redisPrefix()).isEqualTo("p");
+        assertThat(s.reconcileEnabled()).isFalse();
+        assertThat(s.reconcileInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(s.host()).isEqualTo("127.0.0.1");
+        assertThat(s.port()).isEqualTo(9000);
+        assertThat(s.maxRequestBytes()).isEqualTo(2048);
+        assertThat(s.adminToken()).hasValue("t");
+        assertThat(s.logLevel()).isEqualTo("DEBUG");
+        assertThat(s.toString()).doesNotContain("=t,").contains("adminToken=set");
+    }
+
+    @Test
+    void acceptsTheSeedsAccessLogAlias() {
+        assertThat(ServerSettings.fromEnvironment(Map.of("UVICORN_ACCESS_LOG", "true")).accessLog()).isTrue();
+        assertThat(ServerSettings.fromEnvironment(Map.of("UVICORN_ACCESS_LOG", "true", "ACCESS_LOG", "false"))
+                .accessLog()).isFalse();
+    }
+
+    static Stream<Arguments> invalid() {
+        return Stream.of(
+                Arguments.of("DEVICE", "tpu", "DEVICE='tpu': invalid device 'tpu'; expected auto, cpu, cuda or cuda:N"),
+                Arguments.of("PRELOAD", "maybe", "PRELOAD='maybe': must be true or false"),
+                Arguments.of("PORT", "70000", "PORT='70000': must be a whole number from 0 to 65535"),
+                Arguments.of("PORT", "http", "PORT='http'"),
+                Arguments.of("MAX_REQUEST_BYTES", "10", "MAX_REQUEST_BYTES='10': must be a whole number from 1024"),
+                Arguments.of("METRICS_BUCKETS", "1,0.5", "METRICS_BUCKETS='1,0.5': must be positive and strictly"),
+                Arguments.of("METRICS_BUCKETS", "a,b", "must be comma-separated numbers of seconds"),
+                Arguments.of("STATE_RECONCILE_INTERVAL_S", "0", "STATE_RECONCILE_INTERVAL_S='0': must be a number"),
+                Arguments.of("REDIS_URL", "localhost:6379", "REDIS_URL='localhost:6379': must start with redis://"),
+                Arguments.of("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD': must be one of TRACE, DEBUG, INFO, WARN, ERROR"),
+                Arguments.of("REPO_ROOT", " ", "REPO_ROOT=' ': must not be empty"));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @MethodSource("invalid")
+    void anInvalidValueNamesTheVariableAndTheValue(String name, String value, String message) {
+        assertThatThrownBy(() -> ServerSettings.fromEnvironment(Map.of(name, value)))
+                .isInstanceOf(ServerSettings.InvalidSettingsException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void reportsEveryInvalidVariableAtOnce() {
+        assertThatThrownBy(() -> ServerSettings.fromEnvironment(Map.of("PORT", "-1", "PRELOAD", "x")))
+                .hasMessageContaining("PORT='-1'").hasMessageContaining("PRELOAD='x'");
+    }
+}
