@@ -2,7 +2,10 @@ package io.inferno.examples.bench;
 
 import io.inferno.Inferno;
 import io.inferno.PredictRequest;
+import io.inferno.model.Dim;
 import io.inferno.model.ModelConfig;
+import io.inferno.model.TensorSpec;
+import io.inferno.tensor.DType;
 import io.inferno.repository.ModelPackage;
 import io.inferno.repository.RepositoryScanner;
 import io.inferno.runtime.Model;
@@ -54,7 +57,7 @@ public final class EngineBenchmark {
         ModelPackage pkg = versions.get(versions.size() - 1);
         ModelConfig config = pkg.config();
         int maxBatch = config.batching().maxBatchSize();
-        String input = config.signature().inputs().get(0).name();
+        TensorSpec input = config.signature().inputs().get(0);
 
         List<String[]> rows = new ArrayList<>();
         double rawOne;
@@ -89,17 +92,27 @@ public final class EngineBenchmark {
         System.out.printf("facade 1 caller / raw batch 1:  %.0f%%%n", 100 * facadeOne / rawOne);
     }
 
-    private static Tensor tokens(int rows, int seq) {
-        long[] v = new long[rows * seq];
-        for (int i = 0; i < v.length; i++) {
+    /** Random rows for the model's first input: int64 token ids, or float32 values; [rows, seq or fixed]. */
+    private static Tensor rows(TensorSpec spec, int rows, int seq) {
+        int width = spec.shape().size() > 1 && spec.shape().get(1) instanceof Dim.Fixed f ? (int) f.size() : seq;
+        int n = rows * width;
+        if (spec.dtype() == DType.FLOAT32) {
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = ThreadLocalRandom.current().nextFloat();
+            }
+            return Tensor.ofFloats(Shape.of(rows, width), v);
+        }
+        long[] v = new long[n];
+        for (int i = 0; i < n; i++) {
             v[i] = ThreadLocalRandom.current().nextInt(1, 1000);
         }
-        return Tensor.ofLongs(Shape.of(rows, seq), v);
+        return Tensor.ofLongs(Shape.of(rows, width), v);
     }
 
-    private static double rawRowsPerSecond(Model model, String input, int batch, int seq, double seconds)
+    private static double rawRowsPerSecond(Model model, TensorSpec input, int batch, int seq, double seconds)
             throws Exception {
-        Map<String, Tensor> in = Map.of(input, tokens(batch, seq));
+        Map<String, Tensor> in = Map.of(input.name(), rows(input, batch, seq));
         long warmEnd = System.nanoTime() + 1_000_000_000L;
         while (System.nanoTime() < warmEnd) {
             model.predict(in);
@@ -114,13 +127,14 @@ public final class EngineBenchmark {
         return rows / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static double facadeRowsPerSecond(Inferno inferno, String name, String input, int callers, int seq,
+    private static double facadeRowsPerSecond(Inferno inferno, String name, TensorSpec input, int callers, int seq,
             double seconds) throws InterruptedException {
-        PredictRequest request = PredictRequest.of(name, Map.of(input, tokens(1, seq)));
+        PredictRequest request = PredictRequest.of(name, Map.of(input.name(), rows(input, 1, seq)));
         for (int i = 0; i < 200; i++) {
             inferno.predict(request).join();
         }
         AtomicLong rows = new AtomicLong();
+        long[] latencies = new long[callers == 1 ? 2_000_000 : 0];
         CountDownLatch done = new CountDownLatch(callers);
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
@@ -128,7 +142,11 @@ public final class EngineBenchmark {
             Thread t = new Thread(() -> {
                 long mine = 0;
                 while (System.nanoTime() < end) {
+                    long t0 = System.nanoTime();
                     inferno.predict(request).join();
+                    if (mine < latencies.length) {
+                        latencies[(int) mine] = System.nanoTime() - t0;
+                    }
                     mine++;
                 }
                 rows.addAndGet(mine);
@@ -138,6 +156,12 @@ public final class EngineBenchmark {
             t.start();
         }
         done.await();
+        if (callers == 1) {
+            long[] l = java.util.Arrays.copyOf(latencies, (int) Math.min(rows.get(), latencies.length));
+            java.util.Arrays.sort(l);
+            System.out.printf("facade, 1 caller: p50 %.3f ms, p99 %.3f ms over %d requests%n",
+                    l[l.length / 2] / 1e6, l[(int) (l.length * 0.99)] / 1e6, l.length);
+        }
         return rows.get() / ((System.nanoTime() - start) / 1e9);
     }
 
