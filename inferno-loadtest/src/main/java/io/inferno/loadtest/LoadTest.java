@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -246,11 +245,11 @@ public final class LoadTest {
 
     private Report measure(byte[] body, ServerMetrics before) {
         Run run = new Run();
-        HttpRequest request = predict(body);
+        byte[] head = KeepAliveConnection.postHead(URI.create(options.host()), predictPath(), body.length);
         List<Thread> users = new ArrayList<>();
         for (int u = 0; u < options.users(); u++) {
             long delayNanos = options.spawnRate() > 0 ? (long) (u / options.spawnRate() * 1e9) : 0;
-            Thread t = new Thread(() -> user(run, request, delayNanos), "user-" + u);
+            Thread t = new Thread(() -> user(run, head, body, delayNanos), "user-" + u);
             t.setDaemon(true);
             users.add(t);
             t.start();
@@ -306,7 +305,7 @@ public final class LoadTest {
                 h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1000.0, run.failed.sum());
     }
 
-    private void user(Run run, HttpRequest request, long delayNanos) {
+    private void user(Run run, byte[] head, byte[] body, long delayNanos) {
         if (delayNanos > 0) {
             try {
                 Thread.sleep(delayNanos / 1_000_000, (int) (delayNanos % 1_000_000));
@@ -314,30 +313,43 @@ public final class LoadTest {
                 return;
             }
         }
-        while (System.nanoTime() < run.end) {
-            long t0 = System.nanoTime();
-            try {
-                HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-                long micros = (System.nanoTime() - t0) / 1000;
-                int status = response.statusCode();
-                if (status != 200) {
-                    run.fail(status, status / 100 + "xx", detail(response));
-                } else if (options.verifyResponse() && !carriesAnOutput(response.body())) {
-                    run.fail(0, "verification", "response without an output tensor: "
-                            + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
-                } else {
-                    run.ok.increment();
-                    run.latency.recordValue(Math.max(1, micros));
+        try (KeepAliveConnection connection = new KeepAliveConnection(URI.create(options.host()),
+                (int) Math.min(Integer.MAX_VALUE, options.requestTimeout().toMillis()))) {
+            while (System.nanoTime() < run.end) {
+                long t0 = System.nanoTime();
+                try {
+                    KeepAliveConnection.Response response = connection.send(head, body);
+                    long micros = (System.nanoTime() - t0) / 1000;
+                    int status = response.status();
+                    if (status != 200) {
+                        run.fail(status, status / 100 + "xx", "HTTP " + status + ": "
+                                + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+                    } else if (options.verifyResponse() && !carriesAnOutput(response.body())) {
+                        run.fail(0, "verification", "response without an output tensor: "
+                                + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+                    } else {
+                        run.ok.increment();
+                        run.latency.recordValue(Math.max(1, micros));
+                    }
+                } catch (java.net.SocketTimeoutException e) {
+                    run.fail(0, "timeout", describe(e));
+                } catch (ConnectException e) {
+                    run.fail(0, "connection", describe(e));
+                    pause();
+                } catch (IOException e) {
+                    run.fail(0, "io", describe(e));
+                    pause();
                 }
-            } catch (HttpTimeoutException e) {
-                run.fail(0, "timeout", describe(e));
-            } catch (ConnectException e) {
-                run.fail(0, "connection", describe(e));
-            } catch (IOException e) {
-                run.fail(0, "io", describe(e));
-            } catch (InterruptedException e) {
-                return;
             }
+        }
+    }
+
+    /** After a connection failure: do not spin on a server that is down. */
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

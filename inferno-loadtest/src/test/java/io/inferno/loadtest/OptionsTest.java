@@ -69,7 +69,7 @@ class OptionsTest {
                 Arguments.of(new String[] {"--users", "many"}, "--users must be a whole number from 1 to 10000"),
                 Arguments.of(new String[] {"-t", "5q"}, "-t must be a duration such as 30s, 2m or 1h30m, got '5q'"),
                 Arguments.of(new String[] {"--run-time", "0s"}, "--run-time must be a duration"),
-                Arguments.of(new String[] {"--host", "localhost:8000"}, "--host must be an http:// or https:// URL"),
+                Arguments.of(new String[] {"--host", "localhost:8000"}, "--host must be an http:// URL"),
                 Arguments.of(new String[] {"--load-model"}, "--load-model needs --model-version"),
                 Arguments.of(new String[] {"--request-timeout", "-1"}, "--request-timeout must be a positive number"),
                 Arguments.of(new String[] {"--dim", "seq"}, "--dim must be NAME=N, got 'seq'"),
