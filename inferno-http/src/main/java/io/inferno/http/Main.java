@@ -43,7 +43,9 @@ public final class Main {
         StateStore store = settings.redisUrl()
                 .<StateStore>map(url -> RedisStateStore.builder(url).prefix(settings.redisPrefix()).build())
                 .orElseGet(InMemoryStateStore::new);
-        return Inferno.builder()
+        Inferno.Builder builder = Inferno.builder();
+        settings.replicaId().ifPresent(builder::replicaId);
+        return builder
                 .repository(settings.repoRoot())
                 .device(settings.device())
                 .preload(settings.preload())

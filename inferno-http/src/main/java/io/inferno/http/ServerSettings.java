@@ -29,11 +29,12 @@ import java.util.Optional;
  * @param adminToken when set, load and unload need {@code Authorization: Bearer <token>} ({@code ADMIN_TOKEN})
  * @param logLevel Inferno's log level ({@code LOG_LEVEL}, default INFO)
  * @param drainTimeout how long shutdown waits for accepted requests ({@code DRAIN_TIMEOUT_S}, default 30)
+ * @param replicaId this replica's name in the fleet's heartbeats ({@code REPLICA_ID}, default host name and pid)
  */
 public record ServerSettings(Device device, Path repoRoot, boolean preload, boolean accessLog,
         double[] metricsBuckets, Optional<String> redisUrl, String redisPrefix, boolean reconcileEnabled,
         Duration reconcileInterval, String host, int port, long maxRequestBytes, Optional<String> adminToken,
-        String logLevel, Duration drainTimeout) {
+        String logLevel, Duration drainTimeout, Optional<String> replicaId) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 64L * 1024 * 1024;
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
@@ -110,9 +111,10 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
             return l;
         });
         Duration drain = r.read("DRAIN_TIMEOUT_S", "30", ServerSettings::seconds);
+        Optional<String> replica = Optional.ofNullable(env.get("REPLICA_ID")).filter(v -> !v.isBlank());
         r.throwIfInvalid();
         return new ServerSettings(device, repo, preload, accessLog, buckets, redis, prefix, reconcile, interval,
-                host, port, maxBytes, token, level, drain);
+                host, port, maxBytes, token, level, drain, replica);
     }
 
     /** Collects every problem instead of stopping at the first. */
@@ -211,14 +213,14 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 && reconcileEnabled == s.reconcileEnabled && reconcileInterval.equals(s.reconcileInterval)
                 && host.equals(s.host) && port == s.port && maxRequestBytes == s.maxRequestBytes
                 && adminToken.equals(s.adminToken) && logLevel.equals(s.logLevel)
-                && drainTimeout.equals(s.drainTimeout);
+                && drainTimeout.equals(s.drainTimeout) && replicaId.equals(s.replicaId);
     }
 
     @Override
     public int hashCode() {
         return java.util.Objects.hash(device, repoRoot, preload, accessLog, Arrays.hashCode(metricsBuckets),
                 redisUrl, redisPrefix, reconcileEnabled, reconcileInterval, host, port, maxRequestBytes, adminToken,
-                logLevel, drainTimeout);
+                logLevel, drainTimeout, replicaId);
     }
 
     /** Never prints the admin token or a Redis password. */

@@ -18,7 +18,7 @@ import redis.embedded.RedisServer;
  * temporary directory, so that a test can stop it and start it again on the same port with its data. Also the
  * helpers the Redis tests share.
  */
-final class EmbeddedRedis implements AutoCloseable {
+public final class EmbeddedRedis implements AutoCloseable {
     private static String shared;
 
     private final int port;
@@ -32,7 +32,7 @@ final class EmbeddedRedis implements AutoCloseable {
     }
 
     /** Starts a server on a free port. */
-    static EmbeddedRedis start() {
+    public static EmbeddedRedis start() {
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) { // another process may take the port between probe and bind
             try {
@@ -59,11 +59,11 @@ final class EmbeddedRedis implements AutoCloseable {
     }
 
     /** A key prefix no other test uses, so that tests can share one Redis. */
-    static String uniquePrefix() {
+    public static String uniquePrefix() {
         return "inferno-test:" + UUID.randomUUID();
     }
 
-    String uri() {
+    public String uri() {
         return "redis://127.0.0.1:" + port + "/0";
     }
 
@@ -72,7 +72,7 @@ final class EmbeddedRedis implements AutoCloseable {
     }
 
     /** Starts the server (again) on the same port, with the data it had when stopped. */
-    void restart() throws IOException {
+    public void restart() throws IOException {
         server = RedisServer.newRedisServer()
                 .bind("127.0.0.1")
                 .port(port)
@@ -87,7 +87,7 @@ final class EmbeddedRedis implements AutoCloseable {
     }
 
     /** Stops the server (SIGTERM, then waits for the process to end): clients see their connections close. */
-    void stop() {
+    public void stop() {
         try {
             server.stop();
         } catch (IOException e) {
@@ -112,7 +112,7 @@ final class EmbeddedRedis implements AutoCloseable {
     }
 
     /** Polls {@code condition} every few milliseconds; fails after {@code limit}. Returns the time it took. */
-    static Duration await(Duration limit, String what, BooleanSupplier condition) throws InterruptedException {
+    public static Duration await(Duration limit, String what, BooleanSupplier condition) throws InterruptedException {
         long start = System.nanoTime();
         long end = start + limit.toNanos();
         while (!condition.getAsBoolean()) {
