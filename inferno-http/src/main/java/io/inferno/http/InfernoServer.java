@@ -234,12 +234,15 @@ public final class InfernoServer implements AutoCloseable {
     }
 
     private void problem(Context ctx, int status, String detail) {
-        ctx.attribute("inferno.answered", Boolean.TRUE);
         ObjectNode body = mapper.createObjectNode().put("detail", detail);
         try {
+            ctx.attribute("inferno.answered", Boolean.TRUE);
             ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
         } catch (IOException e) {
             ctx.status(status).contentType(JSON_TYPE).result("{\"detail\":\"error\"}");
+        } catch (IllegalStateException | NullPointerException clientGone) {
+            // the client disconnected before its answer was ready: Jetty recycled the request
+            LOG.debug("could not answer {}: the request is gone", requestId(ctx));
         }
     }
 
@@ -308,8 +311,8 @@ public final class InfernoServer implements AutoCloseable {
                 error(ctx, failure);
                 return null;
             }
-            ctx.attribute(VERSION_ATTRIBUTE, prediction.version());
             try {
+                ctx.attribute(VERSION_ATTRIBUTE, prediction.version());
                 Codec codec = body.codec().orElseGet(() -> defaultCodec(name, prediction.version()));
                 ctx.status(200).contentType(JSON_TYPE).result(
                         Bodies.prediction(prediction.model(), prediction.version(), prediction.outputs(), codec));
