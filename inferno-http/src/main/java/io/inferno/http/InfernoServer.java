@@ -206,24 +206,32 @@ public final class InfernoServer implements AutoCloseable {
 
     private static void withContext(Context ctx, String route, int status, Float millis, Runnable log) {
         try {
+            putContext(ctx, route, status, millis);
+        } catch (RuntimeException requestAlreadyRecycled) {
             MDC.put("request_id", requestId(ctx));
-            MDC.put("route", route);
-            MDC.put("method", ctx.method().name());
-            MDC.put("status", Integer.toString(status));
-            if (millis != null) {
-                MDC.put("duration_ms", Long.toString(Math.round(millis)));
-            }
-            String model = ctx.attribute(MODEL_ATTRIBUTE);
-            if (model != null) {
-                MDC.put("model", model);
-            }
-            Long version = ctx.attribute(VERSION_ATTRIBUTE);
-            if (version != null) {
-                MDC.put("version", Long.toString(version));
-            }
+        }
+        try {
             log.run();
         } finally {
             MDC.clear();
+        }
+    }
+
+    private static void putContext(Context ctx, String route, int status, Float millis) {
+        MDC.put("request_id", requestId(ctx));
+        MDC.put("route", route);
+        MDC.put("method", ctx.method().name());
+        MDC.put("status", Integer.toString(status));
+        if (millis != null) {
+            MDC.put("duration_ms", Long.toString(Math.round(millis)));
+        }
+        String model = ctx.attribute(MODEL_ATTRIBUTE);
+        if (model != null) {
+            MDC.put("model", model);
+        }
+        Long version = ctx.attribute(VERSION_ATTRIBUTE);
+        if (version != null) {
+            MDC.put("version", Long.toString(version));
         }
     }
 
