@@ -41,20 +41,20 @@ class AdminAuthAndShutdownTest {
 
     @Test
     void shutdownTurnsReadinessOffRefusesNewWorkAndAnswersAcceptedRequests() throws Exception {
-        writeYaml(repo.resolve("slow_600/1"), TestModels.yaml("slow_600", 1, TestModels.Slow.class.getName(), 8, 1));
+        writeYaml(repo.resolve("slow_1200/1"), TestModels.yaml("slow_1200", 1, TestModels.Slow.class.getName(), 8, 1));
         ServerHarness http = new ServerHarness(repo, Map.of());
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             assertThat(http.get("/health/ready").statusCode()).isEqualTo(200);
             CompletableFuture<HttpResponse<String>> inFlight =
-                    CompletableFuture.supplyAsync(() -> http.post("/v1/models/slow_600:predict", xBody(1)), pool);
-            Thread.sleep(150); // accepted and running
+                    CompletableFuture.supplyAsync(() -> http.post("/v1/models/slow_1200:predict", xBody(1)), pool);
+            Thread.sleep(400); // accepted and running (it sleeps 1.2 s)
             CompletableFuture<Void> stopping = CompletableFuture.runAsync(http.server::shutdown, pool);
-            Thread.sleep(100);
+            Thread.sleep(150);
             HttpResponse<String> ready = http.get("/health/ready");
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(json(ready).get("detail").asText()).isEqualTo("shutting down");
-            HttpResponse<String> refused = http.post("/v1/models/slow_600:predict", xBody(1));
+            HttpResponse<String> refused = http.post("/v1/models/slow_1200:predict", xBody(1));
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
             assertThat(inFlight.get().statusCode()).isEqualTo(200);
