@@ -57,6 +57,7 @@ public final class InfernoServer implements AutoCloseable {
             "POST /v1/models/{name}/versions/{version}:predict",
             "GET /v1/models",
             "GET /v1/models/{name}",
+            "GET /v1/models/{name}/versions/{version}",
             "GET /v1/models/{name}/active",
             "POST /v1/models:load",
             "POST /v1/models:unload",
@@ -91,7 +92,9 @@ public final class InfernoServer implements AutoCloseable {
             config.routes.post("/v1/models/{name}/versions/{version}:predict",
                     ctx -> predict(ctx, OptionalLong.of(version(ctx.pathParam("version")))));
             config.routes.get("/v1/models", this::listModels);
-            config.routes.get("/v1/models/{name}", this::describe);
+            config.routes.get("/v1/models/{name}", ctx -> describe(ctx, OptionalLong.empty()));
+            config.routes.get("/v1/models/{name}/versions/{version}",
+                    ctx -> describe(ctx, OptionalLong.of(version(ctx.pathParam("version")))));
             config.routes.get("/v1/models/{name}/active", this::active);
             config.routes.post("/v1/models:load", ctx -> admin(ctx, true));
             config.routes.post("/v1/models:unload", ctx -> admin(ctx, false));
@@ -391,10 +394,10 @@ public final class InfernoServer implements AutoCloseable {
         return m;
     }
 
-    private void describe(Context ctx) {
+    private void describe(Context ctx, OptionalLong version) {
         String name = ctx.pathParam("name");
         ctx.attribute(MODEL_ATTRIBUTE, name);
-        CompletableFuture<ModelDescription> d = inferno.describe(name, OptionalLong.empty());
+        CompletableFuture<ModelDescription> d = inferno.describe(name, version);
         ctx.future(() -> d.handle((description, failure) -> {
             if (failure != null) {
                 error(ctx, failure);

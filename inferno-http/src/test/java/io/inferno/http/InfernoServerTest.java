@@ -217,6 +217,8 @@ class InfernoServerTest {
         assertThat(d.at("/signature/outputs/1/shape").toString()).isEqualTo("[\"batch\",1]");
         assertThat(d.at("/batching/max_batch_size").asInt()).isPositive();
         assertThat(http.get("/v1/models/nope").statusCode()).isEqualTo(404);
+        assertThat(json(http.get("/v1/models/torchscript/versions/2")).get("version").asLong()).isEqualTo(2);
+        assertThat(http.get("/v1/models/torchscript/versions/9").statusCode()).isEqualTo(404);
     }
 
     @Test
