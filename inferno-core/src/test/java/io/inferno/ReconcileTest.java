@@ -147,4 +147,42 @@ class ReconcileTest {
                     .isEqualTo(1);
         }
     }
+
+    @Test
+    void anAdminChangeOvertakenByANewerOneFromAnotherReplicaDoesNotWinLocally() throws Exception {
+        writeYaml(repo.resolve("m/1"), ScalingModel.yaml("m", 1, 8));
+        writeYaml(repo.resolve("m/2"), ScalingModel.yaml("m", 2, 8));
+        java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        NotifyingStore store = new NotifyingStore() {
+            volatile boolean holdNext = true;
+
+            @Override
+            public DesiredState update(String model, UnaryOperator<DesiredState> change) {
+                DesiredState s = super.update(model, change);
+                if (holdNext) { // this replica's own write: recorded, but its caller is held before activating
+                    holdNext = false;
+                    written.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return s;
+            }
+        };
+        try (Inferno a = replica(store, Duration.ofHours(1))) {
+            a.ready().join();
+            var load = a.load("m", 1);
+            written.await();
+            // another replica records a newer change, and this replica reconciles on it first
+            store.update("m", s -> s.withLoadedActive(2));
+            await(() -> a.model("m").active().equals(java.util.OptionalLong.of(2)));
+            release.countDown();
+            load.join();
+            assertThat(a.model("m").active()).hasValue(2);
+            assertThat(store.get("m").orElseThrow().active()).hasValue(2);
+        }
+    }
 }

@@ -95,6 +95,7 @@ public final class ModelRegistry implements AutoCloseable {
         final Map<Long, CompletableFuture<Void>> releasing = new HashMap<>();
         final Map<Long, String> failures = new TreeMap<>();
         boolean explicit; // the active version was chosen by an operator, not by default
+        long appliedRevision; // the newest desired-state revision applied here; older ones are stale
 
         Entry(String name, List<ModelPackage> versions) {
             this.name = name;
@@ -274,16 +275,45 @@ public final class ModelRegistry implements AutoCloseable {
             wasThere = e.view.loaded.containsKey(version) || e.loading.containsKey(version);
         }
         return ensureLoaded(e, version).thenCompose(loaded -> {
+            long before = appliedRevision(e);
+            DesiredState recorded;
             try {
-                store.update(name, s -> s.withLoadedActive(version));
+                recorded = store.update(name, s -> s.withLoadedActive(version));
             } catch (RuntimeException refused) {
                 CompletableFuture<Void> undo = wasThere ? CompletableFuture.completedFuture(null)
                         : unloadLocally(e, version);
                 return undo.thenCompose(ignored -> CompletableFuture.<Void>failedFuture(refused));
             }
-            activate(e, version);
+            if (claim(e, before, recorded.revision())) {
+                activate(e, version);
+            }
             return CompletableFuture.completedFuture(null);
         });
+    }
+
+    /** The revision of the desired state applied here last. */
+    private static long appliedRevision(Entry e) {
+        synchronized (e) {
+            return e.appliedRevision;
+        }
+    }
+
+    /**
+     * Records that this call's own change ({@code revision}) is applied here, unless a reconcile applied a newer
+     * change since the call began ({@code before}): then another replica's later admin call overtook this one,
+     * and the older change must not win. A store whose revisions went backwards (Redis lost its data) is not
+     * mistaken for that: only a change applied during this call counts.
+     */
+    private static boolean claim(Entry e, long before, long revision) {
+        synchronized (e) {
+            if (e.appliedRevision != before && revision < e.appliedRevision) {
+                LOG.info("model {}: a newer desired state (revision {}) overtook this change (revision {})",
+                        e.name, e.appliedRevision, revision);
+                return false;
+            }
+            e.appliedRevision = revision;
+            return true;
+        }
     }
 
     private static void activate(Entry e, long version) {
@@ -304,7 +334,8 @@ public final class ModelRegistry implements AutoCloseable {
             return CompletableFuture.failedFuture(new ModelNotFoundException());
         }
         try {
-            store.update(name, s -> s.withUnloaded(version));
+            long before = appliedRevision(e);
+            claim(e, before, store.update(name, s -> s.withUnloaded(version)).revision());
         } catch (InfernoException failure) {
             return CompletableFuture.failedFuture(failure);
         }
@@ -354,6 +385,7 @@ public final class ModelRegistry implements AutoCloseable {
             LOG.warn("desired state names model {}, which this repository does not have", name);
             return CompletableFuture.completedFuture(null);
         }
+        long before = appliedRevision(e);
         List<CompletableFuture<?>> loads = new ArrayList<>();
         for (long v : desired.loaded()) {
             if (!e.onDisk.containsKey(v)) {
@@ -365,6 +397,9 @@ public final class ModelRegistry implements AutoCloseable {
             }
         }
         return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).thenCompose(ignored -> {
+            if (!claim(e, before, desired.revision())) {
+                return CompletableFuture.completedFuture(null); // a newer change was applied while this one loaded
+            }
             if (desired.active().isPresent()) {
                 activate(e, desired.active().getAsLong());
             }
