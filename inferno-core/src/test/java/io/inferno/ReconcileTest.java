@@ -27,7 +27,7 @@ class ReconcileTest {
     Path repo;
 
     /** An in-process store that notifies its subscribers, as a shared store's pub/sub would. */
-    static final class NotifyingStore implements StateStore {
+    static class NotifyingStore implements StateStore {
         final InMemoryStateStore inner = new InMemoryStateStore();
         final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
 
@@ -159,8 +159,13 @@ class ReconcileTest {
 
             @Override
             public DesiredState update(String model, UnaryOperator<DesiredState> change) {
-                DesiredState s = super.update(model, change);
-                if (holdNext) { // this replica's own write: recorded, but its caller is held before activating
+                if (!holdNext) {
+                    return super.update(model, change);
+                }
+                // this replica's own write: recorded (its notification lost, so only the other change's reconcile
+                // runs), and its caller held before activating
+                DesiredState s = inner.update(model, change);
+                {
                     holdNext = false;
                     written.countDown();
                     try {
