@@ -140,6 +140,10 @@ class InfernoServerTest {
                         422, "version must be a positive integer, got 2; unknown field 'x'"),
                 Arguments.of("admin unknown", "/v1/models:unload", "{\"name\": \"nope\", \"version\": 1}", 404,
                         "model not found or not loaded"),
+                Arguments.of("admin load fails", "/v1/models:load", "{\"name\": \"broken\", \"version\": 1}", 422,
+                        "entrypoint class com.acme.Missing not found"),
+                Arguments.of("predict on a model that cannot load", "/v1/models/broken:predict", ok, 404,
+                        "model not found or not loaded"),
                 Arguments.of("no route", "/v2/whatever", "{}", 404, "no route for POST /v2/whatever"));
     }
 

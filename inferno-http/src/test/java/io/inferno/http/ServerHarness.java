@@ -46,6 +46,7 @@ final class ServerHarness implements AutoCloseable {
         writeYaml(root.resolve("failing/1"),
                 TestModels.yaml("failing", 1, TestModels.Failing.class.getName(), 16, 8));
         writeYaml(root.resolve("slow_400/1"), TestModels.yaml("slow_400", 1, TestModels.Slow.class.getName(), 1, 1));
+        writeYaml(root.resolve("broken/1"), TestModels.yaml("broken", 1, "com.acme.Missing", 16, 8));
         for (String sample : new String[] {"java/1", "torchscript/1", "torchscript/2", "multi_io/1"}) {
             copy(Path.of("..", "models").resolve(sample), root.resolve(sample));
         }
