@@ -31,6 +31,10 @@ public final class Main {
         InfernoServer server;
         try {
             server = InfernoServer.start(settings, inferno(settings));
+        } catch (IllegalArgumentException e) {
+            log.error("cannot start: {}", e.getMessage()); // a setting that does not fit the machine
+            System.exit(1);
+            return;
         } catch (RuntimeException e) {
             log.error("cannot start: {}", e.getMessage(), e);
             System.exit(1);
