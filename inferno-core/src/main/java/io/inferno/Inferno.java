@@ -2,12 +2,13 @@ package io.inferno;
 
 import io.inferno.internal.Batcher;
 import io.inferno.internal.EngineMetrics;
+import io.inferno.internal.LoadedVersion;
 import io.inferno.internal.ModelRegistry;
-import io.inferno.repository.ModelPackage;
+import io.inferno.internal.Reconciler;
+import io.inferno.internal.RepositoryPoller;
+import io.inferno.internal.VersionLoader;
 import io.inferno.repository.RepositoryScanner;
-import io.inferno.repository.RepositorySnapshot;
 import io.inferno.runtime.Device;
-import io.inferno.runtime.Model;
 import io.inferno.runtime.ModelLoader;
 import io.inferno.runtime.ModelRuntime;
 import io.inferno.runtime.RuntimeOptions;
@@ -19,9 +20,8 @@ import io.inferno.time.Scheduler;
 import io.inferno.time.SystemScheduler;
 import io.inferno.time.Ticker;
 import io.inferno.validation.ValidatedRequest;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.inferno.internal.Reconciler;
 import io.inferno.state.ReplicaReport;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,6 +56,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * calls' argument errors, otherwise through the returned future.
  */
 public final class Inferno implements AutoCloseable {
+    /** The {@code model} label of metrics for a name that is not a model of the repository. */
+    public static final String UNKNOWN_MODEL_LABEL = "_unknown";
+
     private final ModelRegistry registry;
     private final EngineMetrics metrics;
     private final PrometheusRegistry prometheus;
@@ -65,32 +68,33 @@ public final class Inferno implements AutoCloseable {
     private final CompletableFuture<Void> ready;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Reconciler reconciler;
+    private final RepositoryPoller poller;
 
-    private Inferno(Builder b, List<AutoCloseable> owned, Scheduler scheduler, Executor batchExecutor,
-            Executor loadExecutor) {
+    private Inferno(Builder b, Settings s) {
         this.ticker = b.ticker;
-        this.store = b.stateStore;
-        this.prometheus = b.prometheus;
-        this.owned = owned;
+        this.store = s.store;
+        this.prometheus = s.prometheus;
+        this.owned = s.owned;
         this.metrics = new EngineMetrics(prometheus, b.latencyBuckets);
-        RepositorySnapshot snapshot = new RepositoryScanner().scan(b.repository);
-        Runtimes runtimes = b.runtimes.build();
+        Runtimes runtimes = s.runtimes;
         ModelLoader loader = new ModelLoader(runtimes, b.runtimeOptions());
-        this.registry = new ModelRegistry(snapshot, loader, store, loadExecutor,
-                (pkg, model) -> newBatcher(pkg, model, scheduler, batchExecutor), metrics);
-        this.reconciler = new Reconciler(registry, store, scheduler, loadExecutor, b.replicaId,
+        VersionLoader versions = VersionLoader.of(loader, ticker, s.scheduler, s.batchExecutor, metrics);
+        this.registry = new ModelRegistry(b.repository, new RepositoryScanner(), versions, s.loadExecutor);
+        this.reconciler = new Reconciler(registry, store, s.scheduler, s.loadExecutor, b.replicaId,
                 b.reconcileInterval, b.reconcile);
+        this.poller = b.repositoryPollInterval.isZero() ? null
+                : new RepositoryPoller(registry, s.scheduler, s.loadExecutor, b.repositoryPollInterval);
         // the recorded desired state (shared store) first; then preload whatever it does not mention
         CompletableFuture<Void> initial = reconciler.start();
         this.ready = b.preload ? initial.thenCompose(ignored -> registry.preload()) : initial;
+        if (poller != null) {
+            poller.start();
+        }
     }
 
-    private Batcher newBatcher(ModelPackage pkg, Model model, Scheduler scheduler, Executor executor) {
-        var c = pkg.config();
-        return new Batcher(c.id(), model, new Batcher.Settings(c.batching().maxBatchSize(),
-                TimeUnit.MILLISECONDS.toNanos(c.batching().maxBatchLatencyMs()), c.batching().maxQueueSize(),
-                c.maxConcurrency()), ticker, scheduler, executor, metrics.listener(c.name(), c.version()));
-    }
+    /** What {@link Builder#build} creates for one instance: defaults are never shared between two builds. */
+    private record Settings(StateStore store, PrometheusRegistry prometheus, Runtimes runtimes, Scheduler scheduler,
+            Executor batchExecutor, Executor loadExecutor, List<AutoCloseable> owned) {}
 
     public static Builder builder() {
         return new Builder();
@@ -113,17 +117,16 @@ public final class Inferno implements AutoCloseable {
             if (failure == null) {
                 metrics.observeLatency(request.model(), ticker.read() - start);
             } else {
-                metrics.countException(request.model(), unwrap(failure));
+                metrics.countException(metricsLabel(request.model()), unwrap(failure));
             }
         });
     }
 
     private CompletableFuture<Prediction> predict(PredictRequest request, long start, boolean mayRetry) {
         if (closed.get()) {
-            return CompletableFuture.failedFuture(new OverloadedException(OverloadedException.Reason.SHUTTING_DOWN,
-                    "Inferno is shutting down"));
+            return CompletableFuture.failedFuture(shuttingDown());
         }
-        ModelRegistry.Loaded now = registry.resolveNow(request.model(), request.version());
+        LoadedVersion now = registry.resolveNow(request.model(), request.version());
         if (now != null) {
             return submit(now, request, start, mayRetry);
         }
@@ -131,7 +134,7 @@ public final class Inferno implements AutoCloseable {
                 .thenCompose(loaded -> submit(loaded, request, start, mayRetry));
     }
 
-    private CompletableFuture<Prediction> submit(ModelRegistry.Loaded loaded, PredictRequest request, long start,
+    private CompletableFuture<Prediction> submit(LoadedVersion loaded, PredictRequest request, long start,
             boolean mayRetry) {
         ValidatedRequest valid;
         try {
@@ -183,16 +186,46 @@ public final class Inferno implements AutoCloseable {
         return registry.resolve(name, version).thenApply(l -> ModelDescription.of(l.pkg().config()));
     }
 
-    /** Loads a version (if needed) and makes it active. Completes when it serves. */
+    /**
+     * Loads a version (if needed) and makes it active; the other loaded versions stay loaded. The model's folder is
+     * rescanned first, so a version (or a whole model) copied into the repository after start loads without a
+     * restart, validated exactly as at startup. Completes when the version serves; fails with
+     * {@link ModelNotFoundException} (no such model or version on disk), {@link ModelLoadException} (the package
+     * is invalid or the runtime refused it), {@link StateUnavailableException} (the shared store cannot record the
+     * change) or {@link OverloadedException} (shutting down). Never throws.
+     */
     public CompletableFuture<Void> load(String name, long version) {
-        requireOpen();
-        return registry.load(name, version);
+        Objects.requireNonNull(name, "name");
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(shuttingDown());
+        }
+        if (version < 1) {
+            return CompletableFuture.failedFuture(new InvalidInputException(
+                    "version must be a positive integer, got " + version));
+        }
+        return reconciler.load(name, version);
     }
 
-    /** Unloads a version: stops admitting to it, lets accepted requests finish, frees it. */
+    /**
+     * Unloads a version: stops admitting to it, lets accepted requests finish, frees it (native memory included).
+     * Unloading the active version makes the highest remaining loaded version active, or none. Fails with
+     * {@link ModelNotFoundException} when the version is not loaded. Never throws.
+     */
     public CompletableFuture<Void> unload(String name, long version) {
-        requireOpen();
-        return registry.unload(name, version);
+        Objects.requireNonNull(name, "name");
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(shuttingDown());
+        }
+        return reconciler.unload(name, version);
+    }
+
+    /**
+     * The value of the {@code model} label in metrics for a request that names {@code model}: the name itself for
+     * a model of the repository, {@link #UNKNOWN_MODEL_LABEL} for anything else, so that clients naming models that
+     * do not exist cannot create unbounded series.
+     */
+    public String metricsLabel(String model) {
+        return model != null && registry.knows(model) ? model : UNKNOWN_MODEL_LABEL;
     }
 
     /** The latest heartbeat of every replica sharing this instance's state store (empty when in process). */
@@ -224,7 +257,7 @@ public final class Inferno implements AutoCloseable {
      * request is submitted or abandoned. Optional and cheap; for a model that is not loaded it does nothing.
      */
     public Announcement announce(String model, OptionalLong version) {
-        ModelRegistry.Loaded l = registry.resolveNow(model, version);
+        LoadedVersion l = registry.resolveNow(model, version);
         if (l == null) {
             return NOTHING_ANNOUNCED;
         }
@@ -232,10 +265,8 @@ public final class Inferno implements AutoCloseable {
         return arrival::close;
     }
 
-    private void requireOpen() {
-        if (closed.get()) {
-            throw new OverloadedException(OverloadedException.Reason.SHUTTING_DOWN, "Inferno is shutting down");
-        }
+    private static OverloadedException shuttingDown() {
+        return new OverloadedException(OverloadedException.Reason.SHUTTING_DOWN, "Inferno is shutting down");
     }
 
     /**
@@ -248,6 +279,9 @@ public final class Inferno implements AutoCloseable {
             return;
         }
         reconciler.close();
+        if (poller != null) {
+            poller.close();
+        }
         try {
             registry.drainAll().join();
         } finally {
@@ -274,24 +308,29 @@ public final class Inferno implements AutoCloseable {
         return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
-    /** Configures an {@link Inferno}; every setting but the repository has a default. */
+    /**
+     * Configures an {@link Inferno}; every setting but the repository has a default. Setters check their argument
+     * at once; {@link #build} may be called more than once, and each instance gets its own defaults (metrics
+     * registry, state store, threads).
+     */
     public static final class Builder {
         private Path repository;
         private Device device = Device.AUTO;
         private OptionalInt intraOpThreads = OptionalInt.empty();
         private OptionalInt interOpThreads = OptionalInt.empty();
         private boolean preload = true;
-        private StateStore stateStore = new InMemoryStateStore();
-        private PrometheusRegistry prometheus = new PrometheusRegistry();
+        private StateStore stateStore; // null: a new in-process store per build
+        private PrometheusRegistry prometheus; // null: a new registry per build
         private double[] latencyBuckets = EngineMetrics.DEFAULT_LATENCY_BUCKETS;
         private Ticker ticker = Ticker.system();
         private Scheduler scheduler;
         private Executor batchExecutor;
         private Executor loadExecutor;
-        private final Runtimes.Builder runtimes = Runtimes.builder();
+        private final List<ModelRuntime> runtimes = new ArrayList<>();
         private boolean discover = true;
         private boolean reconcile = true;
         private Duration reconcileInterval = Duration.ofSeconds(5);
+        private Duration repositoryPollInterval = Duration.ZERO;
         private String replicaId = defaultReplicaId();
 
         private Builder() {}
@@ -310,8 +349,9 @@ public final class Inferno implements AutoCloseable {
             return this;
         }
 
-        /** How often the background sweep runs (default 5 s); it also publishes this replica's heartbeat. */
+        /** How often the background sweep and the heartbeat run (default 5 s). */
         public Builder reconcileInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
             if (interval.isNegative() || interval.isZero()) {
                 throw new IllegalArgumentException("reconcile interval must be positive, got " + interval);
             }
@@ -319,9 +359,27 @@ public final class Inferno implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How often to rescan the whole repository so that the listing shows new packages and failures (default
+         * {@link Duration#ZERO}: never; an admin load always rescans its model). A rescan never loads or unloads.
+         */
+        public Builder repositoryPollInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("repository poll interval must be zero (off) or positive, got "
+                        + interval);
+            }
+            this.repositoryPollInterval = interval;
+            return this;
+        }
+
         /** This replica's id in heartbeats (default: host name and process id). */
         public Builder replicaId(String id) {
-            this.replicaId = Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(id, "id");
+            if (id.isBlank()) {
+                throw new IllegalArgumentException("replica id must not be blank");
+            }
+            this.replicaId = id;
             return this;
         }
 
@@ -337,16 +395,23 @@ public final class Inferno implements AutoCloseable {
             return this;
         }
 
-        /** Threads one operator may use (libtorch intra-op); default: the runtime's own. */
+        /** Threads one operator may use (libtorch intra-op), 1 or more; default: the runtime's own. */
         public Builder intraOpThreads(int n) {
-            this.intraOpThreads = OptionalInt.of(n);
+            this.intraOpThreads = OptionalInt.of(positive("intra-op threads", n));
             return this;
         }
 
-        /** Threads for independent operators (libtorch inter-op); default: the runtime's own. */
+        /** Threads for independent operators (libtorch inter-op), 1 or more; default: the runtime's own. */
         public Builder interOpThreads(int n) {
-            this.interOpThreads = OptionalInt.of(n);
+            this.interOpThreads = OptionalInt.of(positive("inter-op threads", n));
             return this;
+        }
+
+        private static int positive(String what, int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException(what + " must be 1 or more, got " + n);
+            }
+            return n;
         }
 
         /** Load every model's active version at start (default true); otherwise on first use. */
@@ -355,22 +420,29 @@ public final class Inferno implements AutoCloseable {
             return this;
         }
 
-        /** Where desired model state lives; default: in process. */
+        /** Where desired model state lives; default: a new in-process store for each instance built. */
         public Builder stateStore(StateStore store) {
             this.stateStore = Objects.requireNonNull(store, "store");
             return this;
         }
 
-        /** The Prometheus registry for the engine's metrics; default: a new one. */
+        /** The Prometheus registry for the engine's metrics; default: a new one for each instance built. */
         public Builder metricsRegistry(PrometheusRegistry registry) {
             this.prometheus = Objects.requireNonNull(registry, "registry");
             return this;
         }
 
-        /** Upper bounds of the latency histograms, in seconds. */
+        /** Upper bounds of the latency histograms, in seconds: positive, finite, ascending. */
         public Builder latencyBuckets(double... bounds) {
+            Objects.requireNonNull(bounds, "bounds");
             if (bounds.length == 0) {
                 throw new IllegalArgumentException("at least one latency bucket is needed");
+            }
+            for (int i = 0; i < bounds.length; i++) {
+                if (!(bounds[i] > 0) || Double.isInfinite(bounds[i]) || (i > 0 && bounds[i] <= bounds[i - 1])) {
+                    throw new IllegalArgumentException("latency buckets must be positive, finite and ascending, got "
+                            + java.util.Arrays.toString(bounds));
+                }
             }
             this.latencyBuckets = bounds.clone();
             return this;
@@ -382,19 +454,22 @@ public final class Inferno implements AutoCloseable {
             return this;
         }
 
-        /** Timers for batch latency and deadlines; default: one daemon thread, closed with Inferno. */
+        /** Timers for batch latency, deadlines, sweeps and polls; default: one daemon thread per instance. */
         public Builder scheduler(Scheduler s) {
             this.scheduler = Objects.requireNonNull(s, "scheduler");
             return this;
         }
 
-        /** Runs batches; default: a pool of daemon threads, closed with Inferno. */
+        /** Runs batches; default: a pool of daemon threads per instance, closed with it. */
         public Builder batchExecutor(Executor e) {
             this.batchExecutor = Objects.requireNonNull(e, "executor");
             return this;
         }
 
-        /** Runs model loads; default: a pool of daemon threads, closed with Inferno. */
+        /**
+         * Runs model loads, rescans and state-store calls; default: a pool of daemon threads per instance, closed
+         * with it. It must not run tasks on the submitting thread.
+         */
         public Builder loadExecutor(Executor e) {
             this.loadExecutor = Objects.requireNonNull(e, "executor");
             return this;
@@ -402,7 +477,9 @@ public final class Inferno implements AutoCloseable {
 
         /** Adds a runtime (replacing a discovered one of the same format). */
         public Builder runtime(ModelRuntime runtime) {
-            runtimes.register(runtime);
+            Objects.requireNonNull(runtime, "runtime");
+            Objects.requireNonNull(runtime.format(), "runtime.format()");
+            runtimes.add(runtime);
             return this;
         }
 
@@ -426,8 +503,10 @@ public final class Inferno implements AutoCloseable {
             if (repository == null) {
                 throw new IllegalArgumentException("repository is required: Inferno.builder().repository(path)");
             }
+            Runtimes.Builder found = Runtimes.builder();
+            runtimes.forEach(found::register);
             if (discover) {
-                runtimes.discover(Inferno.class.getClassLoader()); // never replaces an explicit registration
+                found.discover(Inferno.class.getClassLoader()); // never replaces an explicit registration
             }
             List<AutoCloseable> owned = new ArrayList<>();
             Scheduler s = scheduler;
@@ -449,7 +528,9 @@ public final class Inferno implements AutoCloseable {
                 load = pool;
             }
             try {
-                return new Inferno(this, owned, s, batch, load);
+                return new Inferno(this, new Settings(stateStore != null ? stateStore : new InMemoryStateStore(),
+                        prometheus != null ? prometheus : new PrometheusRegistry(), found.build(), s, batch, load,
+                        owned));
             } catch (RuntimeException | Error e) {
                 closeAll(owned);
                 throw e;

@@ -205,6 +205,6 @@ class InfernoTest {
         assertThat(text).contains("infer_latency_seconds_count{model=\"metered\"} 1",
                 "infer_batch_size_count{model=\"metered\"}", "infer_queue_seconds_count{model=\"metered\"}",
                 "infer_compute_seconds_count{model=\"metered\"}", "model_loaded{model=\"metered\",version=\"1\"} 1",
-                "infer_exceptions_total{exception=\"ModelNotFoundException\",model=\"nope\"} 1");
+                "infer_exceptions_total{exception=\"ModelNotFoundException\",model=\"_unknown\"} 1");
     }
 }

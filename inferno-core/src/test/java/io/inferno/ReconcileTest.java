@@ -2,7 +2,6 @@ package io.inferno;
 
 import static io.inferno.repository.TestRepository.writeYaml;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.inferno.state.DesiredState;
 import io.inferno.state.InMemoryStateStore;
@@ -13,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -23,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Two engines sharing one state store converge on each other's admin changes. */
 class ReconcileTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
     @TempDir
     Path repo;
 
@@ -74,14 +75,17 @@ class ReconcileTest {
         writeYaml(repo.resolve("m/2"), ScalingModel.yaml("m", 2, 8));
         NotifyingStore store = new NotifyingStore();
         try (Inferno a = replica(store, Duration.ofHours(1)); Inferno b = replica(store, Duration.ofHours(1))) {
-            a.ready().join();
-            b.ready().join();
+            assertThat(a.ready()).succeedsWithin(WAIT);
+            assertThat(b.ready()).succeedsWithin(WAIT);
             assertThat(b.model("m").active()).hasValue(2);
-            a.load("m", 1).join();
-            // converges to the desired state: version 1 active and the only one loaded
+            assertThat(a.load("m", 1)).succeedsWithin(WAIT);
+            // converges to the desired state: version 1 active, version 2 still loaded (a load unloads nothing)
             await(() -> b.model("m").active().equals(java.util.OptionalLong.of(1))
-                    && b.model("m").loaded().equals(List.of(1L)));
-            a.unload("m", 1).join();
+                    && b.model("m").loaded().equals(List.of(1L, 2L)));
+            assertThat(a.unload("m", 1)).succeedsWithin(WAIT);
+            await(() -> b.model("m").loaded().equals(List.of(2L)));
+            assertThat(b.model("m").active()).hasValue(2);
+            assertThat(a.unload("m", 2)).succeedsWithin(WAIT);
             await(() -> b.model("m").loaded().isEmpty());
             assertThat(b.model("m").active()).isEmpty();
         }
@@ -93,9 +97,9 @@ class ReconcileTest {
         writeYaml(repo.resolve("m/2"), ScalingModel.yaml("m", 2, 8));
         InMemoryStateStore store = new InMemoryStateStore(); // never notifies
         try (Inferno a = replica(store, Duration.ofMillis(50)); Inferno b = replica(store, Duration.ofMillis(50))) {
-            a.ready().join();
-            b.ready().join();
-            a.load("m", 1).join();
+            assertThat(a.ready()).succeedsWithin(WAIT);
+            assertThat(b.ready()).succeedsWithin(WAIT);
+            assertThat(a.load("m", 1)).succeedsWithin(WAIT);
             await(() -> b.model("m").active().equals(java.util.OptionalLong.of(1)));
         }
     }
@@ -121,13 +125,14 @@ class ReconcileTest {
             }
         };
         try (Inferno replica = replica(store, Duration.ofHours(1))) {
-            replica.ready().join();
-            assertThatThrownBy(() -> replica.load("m", 1).join()).isInstanceOf(CompletionException.class)
-                    .cause().isInstanceOf(StateUnavailableException.class);
+            assertThat(replica.ready()).succeedsWithin(WAIT);
+            assertThat(replica.load("m", 1)).failsWithin(WAIT).withThrowableOfType(ExecutionException.class)
+                    .havingCause().isInstanceOf(StateUnavailableException.class);
             assertThat(replica.model("m").loaded()).containsExactly(2L); // 1 was loaded, then unloaded again
             assertThat(replica.model("m").active()).hasValue(2);
             // a version that was already loaded stays, and stays inactive
-            assertThatThrownBy(() -> replica.load("m", 2).join()).cause().isInstanceOf(StateUnavailableException.class);
+            assertThat(replica.load("m", 2)).failsWithin(WAIT).withThrowableOfType(ExecutionException.class)
+                    .havingCause().isInstanceOf(StateUnavailableException.class);
             assertThat(replica.model("m").loaded()).containsExactly(2L);
         }
     }
@@ -139,12 +144,12 @@ class ReconcileTest {
         InMemoryStateStore store = new InMemoryStateStore();
         store.update("m", s -> s.withLoadedActive(1));
         try (Inferno late = replica(store, Duration.ofHours(1))) {
-            late.ready().join();
+            assertThat(late.ready()).succeedsWithin(WAIT);
             assertThat(late.model("m").active()).hasValue(1);
             assertThat(late.model("m").loaded()).containsExactly(1L);
             assertThat(late.predict(PredictRequest.of("m", Map.of("x",
-                    io.inferno.tensor.Tensor.ofFloats(io.inferno.tensor.Shape.of(1, 2), 1, 1)))).join().version())
-                    .isEqualTo(1);
+                    io.inferno.tensor.Tensor.ofFloats(io.inferno.tensor.Shape.of(1, 2), 1, 1)))))
+                    .succeedsWithin(WAIT).extracting(Prediction::version).isEqualTo(1L);
         }
     }
 
@@ -152,6 +157,7 @@ class ReconcileTest {
     void anAdminChangeOvertakenByANewerOneFromAnotherReplicaDoesNotWinLocally() throws Exception {
         writeYaml(repo.resolve("m/1"), ScalingModel.yaml("m", 1, 8));
         writeYaml(repo.resolve("m/2"), ScalingModel.yaml("m", 2, 8));
+        writeYaml(repo.resolve("m/3"), ScalingModel.yaml("m", 3, 8));
         java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         NotifyingStore store = new NotifyingStore() {
@@ -169,7 +175,7 @@ class ReconcileTest {
                     holdNext = false;
                     written.countDown();
                     try {
-                        release.await();
+                        release.await(20, java.util.concurrent.TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -178,16 +184,16 @@ class ReconcileTest {
             }
         };
         try (Inferno a = replica(store, Duration.ofHours(1))) {
-            a.ready().join();
-            var load = a.load("m", 1);
-            written.await();
-            // another replica records a newer change, and this replica reconciles on it first
-            store.update("m", s -> s.withLoadedActive(2));
-            await(() -> a.model("m").active().equals(java.util.OptionalLong.of(2)));
+            assertThat(a.ready()).succeedsWithin(WAIT);
+            var load = a.load("m", 1); // the store update runs on the load executor, never on this thread
+            assertThat(written.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // another replica records a newer change (version 3), and this replica reconciles on it first
+            store.update("m", s -> s.withLoadedActive(3));
+            await(() -> a.model("m").active().equals(java.util.OptionalLong.of(3)));
             release.countDown();
-            load.join();
-            assertThat(a.model("m").active()).hasValue(2);
-            assertThat(store.get("m").orElseThrow().active()).hasValue(2);
+            assertThat(load).succeedsWithin(WAIT);
+            assertThat(a.model("m").active()).hasValue(3);
+            assertThat(store.get("m").orElseThrow().active()).hasValue(3);
         }
     }
 }
