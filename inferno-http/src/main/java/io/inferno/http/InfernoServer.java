@@ -192,7 +192,7 @@ public final class InfernoServer implements AutoCloseable {
         String route = routeOf(ctx);
         String model = ctx.attribute(MODEL_ATTRIBUTE);
         int status = ctx.statusCode();
-        metrics.count(model == null ? "" : model, route, status);
+        metrics.count(model == null ? "" : inferno.metricsLabel(model), route, status);
         if (settings.accessLog()) {
             withContext(ctx, route, status, millis, () -> ACCESS.info("{} {} {} {} ms", ctx.method(), ctx.path(),
                     status, String.format("%.2f", millis)));

@@ -57,6 +57,7 @@ public final class Main {
                 .stateStore(store)
                 .reconcile(settings.reconcileEnabled())
                 .reconcileInterval(settings.reconcileInterval())
+                .repositoryPollInterval(settings.repoPollInterval())
                 .build();
     }
 }

@@ -30,11 +30,13 @@ import java.util.Optional;
  * @param logLevel Inferno's log level ({@code LOG_LEVEL}, default INFO)
  * @param drainTimeout how long shutdown waits for accepted requests ({@code DRAIN_TIMEOUT_S}, default 30)
  * @param replicaId this replica's name in the fleet's heartbeats ({@code REPLICA_ID}, default host name and pid)
+ * @param repoPollInterval how often to rescan the repository for new packages ({@code REPO_POLL_INTERVAL_S},
+ *     default 0: never; an admin load always rescans its model)
  */
 public record ServerSettings(Device device, Path repoRoot, boolean preload, boolean accessLog,
         double[] metricsBuckets, Optional<String> redisUrl, String redisPrefix, boolean reconcileEnabled,
         Duration reconcileInterval, String host, int port, long maxRequestBytes, Optional<String> adminToken,
-        String logLevel, Duration drainTimeout, Optional<String> replicaId) {
+        String logLevel, Duration drainTimeout, Optional<String> replicaId, Duration repoPollInterval) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 64L * 1024 * 1024;
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
@@ -112,9 +114,10 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
         });
         Duration drain = r.read("DRAIN_TIMEOUT_S", "30", ServerSettings::seconds);
         Optional<String> replica = Optional.ofNullable(env.get("REPLICA_ID")).filter(v -> !v.isBlank());
+        Duration poll = r.read("REPO_POLL_INTERVAL_S", "0", v -> v.equals("0") ? Duration.ZERO : seconds(v));
         r.throwIfInvalid();
         return new ServerSettings(device, repo, preload, accessLog, buckets, redis, prefix, reconcile, interval,
-                host, port, maxBytes, token, level, drain, replica);
+                host, port, maxBytes, token, level, drain, replica, poll);
     }
 
     /** Collects every problem instead of stopping at the first. */
@@ -213,14 +216,15 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 && reconcileEnabled == s.reconcileEnabled && reconcileInterval.equals(s.reconcileInterval)
                 && host.equals(s.host) && port == s.port && maxRequestBytes == s.maxRequestBytes
                 && adminToken.equals(s.adminToken) && logLevel.equals(s.logLevel)
-                && drainTimeout.equals(s.drainTimeout) && replicaId.equals(s.replicaId);
+                && drainTimeout.equals(s.drainTimeout) && replicaId.equals(s.replicaId)
+                && repoPollInterval.equals(s.repoPollInterval);
     }
 
     @Override
     public int hashCode() {
         return java.util.Objects.hash(device, repoRoot, preload, accessLog, Arrays.hashCode(metricsBuckets),
                 redisUrl, redisPrefix, reconcileEnabled, reconcileInterval, host, port, maxRequestBytes, adminToken,
-                logLevel, drainTimeout, replicaId);
+                logLevel, drainTimeout, replicaId, repoPollInterval);
     }
 
     /** Never prints the admin token or a Redis password. */
@@ -232,6 +236,6 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 + ", redisPrefix=" + redisPrefix + ", reconcile=" + reconcileEnabled + "/" + reconcileInterval
                 + ", host=" + host + ", port=" + port + ", maxRequestBytes=" + maxRequestBytes + ", adminToken="
                 + (adminToken.isPresent() ? "set" : "none") + ", logLevel=" + logLevel + ", drainTimeout="
-                + drainTimeout + "]";
+                + drainTimeout + ", repoPollInterval=" + repoPollInterval + "]";
     }
 }

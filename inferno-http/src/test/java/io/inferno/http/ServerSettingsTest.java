@@ -32,6 +32,7 @@ class ServerSettingsTest {
         assertThat(s.maxRequestBytes()).isEqualTo(64L * 1024 * 1024);
         assertThat(s.adminToken()).isEmpty();
         assertThat(s.logLevel()).isEqualTo("INFO");
+        assertThat(s.repoPollInterval()).isEqualTo(Duration.ZERO);
     }
 
     @Test
@@ -42,7 +43,9 @@ class ServerSettingsTest {
                 Map.entry("REDIS_PREFIX", "p"), Map.entry("STATE_RECONCILE_ENABLED", "no"),
                 Map.entry("STATE_RECONCILE_INTERVAL_S", "0.5"), Map.entry("HOST", "127.0.0.1"),
                 Map.entry("PORT", "9000"), Map.entry("MAX_REQUEST_BYTES", "2048"), Map.entry("ADMIN_TOKEN", "t"),
-                Map.entry("LOG_LEVEL", "debug"), Map.entry("SOMETHING_ELSE", "ignored")));
+                Map.entry("LOG_LEVEL", "debug"), Map.entry("REPO_POLL_INTERVAL_S", "2.5"),
+                Map.entry("SOMETHING_ELSE", "ignored")));
+        assertThat(s.repoPollInterval()).isEqualTo(Duration.ofMillis(2500));
         assertThat(s.device()).isEqualTo(Device.cuda(1));
         assertThat(s.repoRoot()).isEqualTo(Path.of("/srv/models"));
         assertThat(s.preload()).isFalse();
@@ -77,6 +80,8 @@ class ServerSettingsTest {
                 Arguments.of("METRICS_BUCKETS", "1,0.5", "METRICS_BUCKETS='1,0.5': must be positive and strictly"),
                 Arguments.of("METRICS_BUCKETS", "a,b", "must be comma-separated numbers of seconds"),
                 Arguments.of("STATE_RECONCILE_INTERVAL_S", "0", "STATE_RECONCILE_INTERVAL_S='0': must be a number"),
+                Arguments.of("REPO_POLL_INTERVAL_S", "-1", "REPO_POLL_INTERVAL_S='-1': must be a number"),
+                Arguments.of("REPO_POLL_INTERVAL_S", "often", "REPO_POLL_INTERVAL_S='often': must be a number"),
                 Arguments.of("REDIS_URL", "localhost:6379", "REDIS_URL='localhost:6379': must start with redis://"),
                 Arguments.of("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD': must be one of TRACE, DEBUG, INFO, WARN, ERROR"),
                 Arguments.of("REPO_ROOT", " ", "REPO_ROOT=' ': must not be empty"));

@@ -96,15 +96,17 @@ class ReplicasOnRedisTest {
             assertThat(servedVersion(r)).isEqualTo(3); // nothing recorded yet: each preloads the highest version
         }
 
-        replica(0).load(MODEL, 1).join();
-        Duration loadConverged = awaitOthers("load converges", OptionalLong.of(1), List.of(1L));
+        replica(0).load(MODEL, 1).join(); // 1 active; the preloaded 3 stays loaded until unloaded
+        Duration loadConverged = awaitOthers("load converges", OptionalLong.of(1), List.of(1L, 3L));
         for (Inferno r : replicas) {
             assertThat(servedVersion(r)).isEqualTo(1);
         }
 
         replica(0).load(MODEL, 2).join();
-        awaitOthers("second load converges", OptionalLong.of(2), List.of(1L, 2L));
-        replica(0).unload(MODEL, 2).join(); // back to 1, the highest remaining
+        awaitOthers("second load converges", OptionalLong.of(2), List.of(1L, 2L, 3L));
+        replica(0).unload(MODEL, 2).join(); // 3 is the highest remaining
+        awaitOthers("unload of the active version converges", OptionalLong.of(3), List.of(1L, 3L));
+        replica(0).unload(MODEL, 3).join();
         Duration unloadConverged = awaitOthers("unload converges", OptionalLong.of(1), List.of(1L));
         for (Inferno r : replicas) {
             assertThat(servedVersion(r)).isEqualTo(1);
@@ -126,7 +128,7 @@ class ReplicasOnRedisTest {
     void duringAnOutageReplicasServeAndRefuseAdminCallsAndAfterItConvergeAgain() throws Exception {
         replica(0).load(MODEL, 2).join();
         await(Duration.ofSeconds(1), "all on version 2 before the outage",
-                () -> replicas.stream().allMatch(r -> serves(r, OptionalLong.of(2), List.of(2L))));
+                () -> replicas.stream().allMatch(r -> serves(r, OptionalLong.of(2), List.of(2L, 3L))));
 
         redis.stop();
         long stopped = System.nanoTime();
@@ -153,7 +155,7 @@ class ReplicasOnRedisTest {
         for (Inferno r : replicas) {
             assertThat(r.stateStoreHealthy()).isFalse();
             assertThat(r.model(MODEL)).as("a refused change leaves no trace")
-                    .returns(OptionalLong.of(2), ModelStatus::active).returns(List.of(2L), ModelStatus::loaded);
+                    .returns(OptionalLong.of(2), ModelStatus::active).returns(List.of(2L, 3L), ModelStatus::loaded);
         }
         Duration outage = Duration.ofNanos(System.nanoTime() - stopped);
 
