@@ -1,5 +1,6 @@
 package io.inferno.model;
 
+import io.inferno.codec.Codec;
 import io.inferno.tensor.Tensor;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.inferno.InvalidInputException;
 import io.inferno.ModelConfigException;
 import io.inferno.ModelLoadException;
+import io.inferno.codec.Codec;
 import io.inferno.codec.TensorCodec;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Tensor;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.inferno.ModelConfigException;
+import io.inferno.codec.Codec;
 import io.inferno.repository.TestRepository;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
