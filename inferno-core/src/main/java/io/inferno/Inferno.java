@@ -73,8 +73,8 @@ public final class Inferno implements AutoCloseable {
         this.prometheus = b.prometheus;
         this.owned = owned;
         this.metrics = new EngineMetrics(prometheus, b.latencyBuckets);
-        RepositorySnapshot snapshot = new RepositoryScanner().scan(b.repository);
         Runtimes runtimes = b.runtimes.build();
+        RepositorySnapshot snapshot = new RepositoryScanner(runtimes.configParser()).scan(b.repository);
         ModelLoader loader = new ModelLoader(runtimes, b.runtimeOptions());
         this.registry = new ModelRegistry(snapshot, loader, store, loadExecutor,
                 (pkg, model) -> newBatcher(pkg, model, scheduler, batchExecutor), metrics);

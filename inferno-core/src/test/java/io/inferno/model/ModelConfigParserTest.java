@@ -12,7 +12,7 @@ import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -53,7 +53,7 @@ class ModelConfigParserTest {
     @TempDir
     Path dir;
 
-    private final ModelConfigParser parser = new ModelConfigParser();
+    private final ModelConfigParser parser = TestFormats.parser();
 
     @BeforeEach
     void artifact() {
@@ -208,7 +208,7 @@ class ModelConfigParserTest {
 
     @Test
     void formatsArePluggable() {
-        ModelConfigParser onnx = new ModelConfigParser(Set.of("onnx"));
+        ModelConfigParser onnx = new ModelConfigParser(Map.of("onnx", FormatRules.artifactFile()));
         TestRepository.writeYaml(dir, replace(BASE, "torchscript", "onnx") + "file: model.onnx\n");
 
         assertThat(onnx.parse(dir, "clf", 1).format()).isEqualTo("onnx");
@@ -362,7 +362,7 @@ class ModelConfigParserTest {
 
     @Test
     void formatOutsideTheKnownSetIsRefused() {
-        ModelConfigParser torchOnly = new ModelConfigParser(Set.of("torchscript"));
+        ModelConfigParser torchOnly = new ModelConfigParser(Map.of("torchscript", TestFormats.TORCHSCRIPT));
 
         assertThat(problems(torchOnly, JAVA))
                 .containsExactly("format: unsupported format 'java'; supported: torchscript");
@@ -370,7 +370,7 @@ class ModelConfigParserTest {
 
     @Test
     void otherFormatsMustNameTheirFile() {
-        ModelConfigParser onnx = new ModelConfigParser(Set.of("onnx"));
+        ModelConfigParser onnx = new ModelConfigParser(Map.of("onnx", FormatRules.artifactFile()));
 
         assertThat(problems(onnx, replace(BASE, "torchscript", "onnx")))
                 .containsExactly("file: required for format onnx");
