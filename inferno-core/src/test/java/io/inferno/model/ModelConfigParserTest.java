@@ -11,8 +11,11 @@ import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -366,6 +369,58 @@ class ModelConfigParserTest {
 
         assertThat(problems(torchOnly, JAVA))
                 .containsExactly("format: unsupported format 'java'; supported: torchscript");
+    }
+
+    @Test
+    void withoutRuntimesEveryFormatIsRefusedAndTorchScriptSaysWhichModuleAddsIt() {
+        ModelConfigParser none = new ModelConfigParser(Map.of());
+
+        assertThat(problems(none, BASE)).containsExactly("format: unsupported format 'torchscript'; supported: none"
+                + " (add the inferno-torch module to the class path)");
+    }
+
+    @Test
+    void formatRulesSeeTheFieldsAsWrittenAndDecideTheirValues() {
+        List<FormatRules.Declared> seen = new ArrayList<>();
+        ModelConfigParser custom = new ModelConfigParser(Map.of("custom", (declared, problems) -> {
+            seen.add(declared);
+            return new FormatFields(Optional.of("weights.bin"), declared.entrypoint());
+        }));
+        TestRepository.writeYaml(dir, replace(BASE, "torchscript", "custom") + "entrypoint: run-me\n");
+
+        ModelConfig config = custom.parse(dir, "clf", 1);
+
+        assertThat(seen).containsExactly(new FormatRules.Declared("custom", dir, Optional.empty(),
+                Optional.of("run-me"), Set.of("entrypoint")));
+        assertThat(config.file()).contains("weights.bin");
+        assertThat(config.entrypoint()).contains("run-me");
+    }
+
+    @Test
+    void fileThatFailedTheCommonCheckReachesTheRulesAsDeclaredWithoutAValue() {
+        assertThat(problems(JAVA + "file: ../model.ts\n")).containsExactly(
+                "file: expected a plain file name inside the version directory (letters, digits, _ . -; no path"
+                        + " separators, not starting with a dot), got '../model.ts'",
+                "file: a java model has no artifact file (it runs its entrypoint); remove it");
+    }
+
+    @Test
+    void formatRulesCannotChooseAFileOutsideTheVersionDirectory() {
+        ModelConfigParser sneaky = new ModelConfigParser(
+                Map.of("sneaky", (declared, problems) -> FormatFields.ofFile("../../etc/passwd")));
+
+        assertThat(problems(sneaky, replace(BASE, "torchscript", "sneaky"))).containsExactly(
+                "file: the rules of format sneaky chose '../../etc/passwd', not a plain file name inside the version"
+                        + " directory (letters, digits, _ . -; no path separators, not starting with a dot)");
+    }
+
+    @Test
+    void defaultArtifactRulesNameTheirOneDefault() {
+        ModelConfigParser onnx = new ModelConfigParser(
+                Map.of("onnx", FormatRules.artifactFile(List.of("model.onnx"))));
+
+        assertThat(problems(onnx, replace(BASE, "torchscript", "onnx"))).containsExactly("file: not set, and the"
+                + " version directory holds no model.onnx; add the artifact or name it in file");
     }
 
     @Test
