@@ -79,7 +79,8 @@ public final class Inferno implements AutoCloseable {
         Runtimes runtimes = s.runtimes;
         ModelLoader loader = new ModelLoader(runtimes, b.runtimeOptions());
         VersionLoader versions = VersionLoader.of(loader, ticker, s.scheduler, s.batchExecutor, metrics);
-        this.registry = new ModelRegistry(b.repository, new RepositoryScanner(), versions, s.loadExecutor);
+        this.registry = new ModelRegistry(b.repository, new RepositoryScanner(runtimes.configParser()), versions,
+                s.loadExecutor);
         this.reconciler = new Reconciler(registry, store, s.scheduler, s.loadExecutor, b.replicaId,
                 b.reconcileInterval, b.reconcile);
         this.poller = b.repositoryPollInterval.isZero() ? null

@@ -1,7 +1,7 @@
 package io.inferno;
 
+import io.inferno.codec.Codec;
 import io.inferno.model.BatchingConfig;
-import io.inferno.model.Codec;
 import io.inferno.model.ModelConfig;
 import io.inferno.model.Signature;
 import java.util.Objects;

@@ -2,7 +2,6 @@ package io.inferno.codec;
 
 import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.inferno.model.Codec;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Tensor;
 import java.io.IOException;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.inferno.InvalidInputException;
-import io.inferno.model.Codec;
 import io.inferno.tensor.Tensor;
 import java.io.IOException;
 import java.util.Collections;

@@ -1,5 +1,6 @@
 package io.inferno.model;
 
+import io.inferno.codec.Codec;
 import io.inferno.tensor.Tensor;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,8 +17,10 @@ import java.util.regex.Pattern;
  * @param name the model name, equal to its directory name
  * @param version the version, a positive integer equal to its directory name
  * @param format the runtime that loads it, such as {@code torchscript} or {@code java}
- * @param entrypoint for {@code java}: a class name, or {@code Class::staticFactory}; empty otherwise
- * @param file the artifact file name inside the version directory, for runtimes that read one; empty otherwise
+ * @param entrypoint what the runtime runs, for formats that take one (for {@code java}: a class name, or
+ *     {@code Class::staticFactory}); empty otherwise
+ * @param file the artifact file name inside the version directory, for formats that read one; empty otherwise.
+ *     Both as the format's {@link FormatRules} resolved them, defaults included
  * @param signature declared inputs and outputs
  * @param batching batching, queue and deadline settings ({@link BatchingConfig#UNBATCHED} for models that cannot
  *     batch)

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.inferno.InvalidInputException;
 import io.inferno.ModelConfigException;
 import io.inferno.ModelLoadException;
+import io.inferno.codec.Codec;
 import io.inferno.codec.TensorCodec;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Tensor;
@@ -24,6 +25,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,8 +44,13 @@ import java.util.regex.Pattern;
  * is reported at once, each naming its field path and the offending value, in one {@link ModelConfigException}.
  * See docs/model-packaging.md for every field.
  *
+ * <p>The formats it accepts are those of the runtimes available, and each format's own fields ({@code file},
+ * {@code entrypoint}) follow the {@link FormatRules} of its runtime; {@code Runtimes.configParser()} builds the
+ * parser of an engine's runtimes. The parser checks only what holds for every format: each of those fields is a
+ * non-empty string and {@code file} a plain file name inside the version directory.
+ *
  * <p>The parser reads {@code <version directory>/model.yaml} (at most {@link #MAX_FILE_BYTES}) and nothing else;
- * it only checks whether the default TorchScript artifacts exist. Keeping the directory inside a repository is the
+ * format rules may check whether a default artifact exists. Keeping the directory inside a repository is the
  * caller's job ({@code RepositoryScanner}). Instances are immutable and thread-safe.
  */
 public final class ModelConfigParser {
@@ -52,16 +59,6 @@ public final class ModelConfigParser {
 
     /** The largest model.yaml read: 1 MiB. */
     public static final int MAX_FILE_BYTES = 1 << 20;
-
-    public static final String TORCHSCRIPT = "torchscript";
-
-    /** Models implemented by a Java class, named by {@code entrypoint}; they have no artifact file. */
-    public static final String JAVA = "java";
-
-    public static final Set<String> DEFAULT_FORMATS = Set.of(TORCHSCRIPT, JAVA);
-
-    /** The artifacts tried, in order, when a torchscript model.yaml sets no {@code file}. */
-    public static final List<String> DEFAULT_TORCHSCRIPT_FILES = List.of("model.ts", "model.pt");
 
     private static final Set<String> TOP_KEYS = Set.of("name", "version", "format", "file", "entrypoint",
             "signature", "batching", "concurrency", "codecs", "warmup");
@@ -73,37 +70,36 @@ public final class ModelConfigParser {
     private static final Set<String> CODECS_KEYS = Set.of("default");
 
     /** A plain file name: no separators, and it cannot be {@code .} or {@code ..}. */
-    private static final Pattern ARTIFACT_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
-    private static final String JAVA_ID = "\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*";
-    private static final Pattern ENTRYPOINT =
-            Pattern.compile(JAVA_ID + "(\\." + JAVA_ID + ")*(::" + JAVA_ID + ")?");
+    static final Pattern ARTIFACT_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
+    private static final String ARTIFACT_EXPECTED = "a plain file name inside the version directory (letters,"
+            + " digits, _ . -; no path separators, not starting with a dot)";
 
     private static final YAMLMapper MAPPER =
             YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
-    private final Set<String> formats;
+    private final Map<String, FormatRules> rules;
     private final String formatsText;
 
-    /** A parser that knows the formats {@code torchscript} and {@code java}. */
-    public ModelConfigParser() {
-        this(DEFAULT_FORMATS);
-    }
-
     /**
-     * A parser that accepts the given formats (the runtimes available). {@code java} models take an
-     * {@code entrypoint}; every other format reads an artifact {@code file}.
+     * A parser that accepts exactly the given formats (those of the runtimes available), each with its rules.
+     * With no formats at all, every model.yaml is refused for its format.
+     *
+     * @throws IllegalArgumentException when a format is blank
      */
-    public ModelConfigParser(Set<String> knownFormats) {
-        if (knownFormats.isEmpty() || knownFormats.stream().anyMatch(f -> f == null || f.isBlank())) {
-            throw new IllegalArgumentException("known formats must be non-blank names, got " + knownFormats);
-        }
-        this.formats = Set.copyOf(knownFormats);
-        this.formatsText = String.join(", ", new TreeSet<>(formats));
+    public ModelConfigParser(Map<String, FormatRules> rulesByFormat) {
+        rulesByFormat.forEach((format, rule) -> {
+            if (format == null || format.isBlank()) {
+                throw new IllegalArgumentException("formats must be non-blank names, got " + rulesByFormat.keySet());
+            }
+            Objects.requireNonNull(rule, () -> "rules of format " + format);
+        });
+        this.rules = Map.copyOf(rulesByFormat);
+        this.formatsText = rules.isEmpty() ? "none" : String.join(", ", new TreeSet<>(rules.keySet()));
     }
 
-    /** The formats this parser accepts. */
+    /** The formats this parser accepts, sorted. */
     public Set<String> formats() {
-        return formats;
+        return Collections.unmodifiableSet(new TreeSet<>(rules.keySet()));
     }
 
     /**
@@ -220,8 +216,7 @@ public final class ModelConfigParser {
                     .ifPresent(v -> w.problem("version",
                             v + " does not match the version directory '" + expectedVersion + "'"));
             Optional<String> format = format(top);
-            Optional<String> artifact = artifact(top, format);
-            Optional<String> entrypoint = entrypoint(top, format);
+            FormatFields own = formatFields(top, format);
             Optional<Signature> signature = signature(top);
             Optional<BatchingConfig> batching = batching(top, signature);
             Optional<Integer> concurrency = top.get("concurrency").flatMap(f -> w.map(f, CONCURRENCY_KEYS))
@@ -231,7 +226,7 @@ public final class ModelConfigParser {
             if (w.count() > 0) {
                 throw failure();
             }
-            return new ModelConfig(expectedName, expectedVersion, format.orElseThrow(), entrypoint, artifact,
+            return new ModelConfig(expectedName, expectedVersion, format.orElseThrow(), own.entrypoint(), own.file(),
                     signature.orElseThrow(), batching.orElseThrow(),
                     concurrency.orElse(ModelConfig.DEFAULT_MAX_CONCURRENCY), codec.orElse(Codec.JSON), warmup);
         }
@@ -242,63 +237,33 @@ public final class ModelConfigParser {
 
         private Optional<String> format(YamlMap top) {
             Optional<String> format = w.require(top, "format").flatMap(w::text);
-            if (format.isPresent() && !formats.contains(format.get())) {
-                w.problem("format", "unsupported format " + quote(format.get()) + "; supported: " + formatsText);
+            if (format.isPresent() && !rules.containsKey(format.get())) {
+                w.problem("format", "unsupported format " + quote(format.get()) + "; supported: " + formatsText
+                        + moduleHint(format.get()));
                 return Optional.empty();
             }
             return format;
         }
 
-        private Optional<String> artifact(YamlMap top, Optional<String> format) {
-            Optional<YamlField> field = top.get("file");
-            Optional<String> name = field.flatMap(f -> w.text(f, ARTIFACT_NAME, "a plain file name inside the"
-                    + " version directory (letters, digits, _ . -; no path separators, not starting with a dot)"));
+        /** The checks every format shares, then the format's own rules. */
+        private FormatFields formatFields(YamlMap top, Optional<String> format) {
+            Optional<String> file = top.get("file").flatMap(f -> w.text(f, ARTIFACT_NAME, ARTIFACT_EXPECTED));
+            Optional<String> entrypoint = top.get("entrypoint").flatMap(w::text);
             if (format.isEmpty()) {
-                return name;
+                return FormatFields.NONE;
             }
-            if (format.get().equals(JAVA)) {
-                field.ifPresent(f -> w.problem("file", "a java model has no artifact file (it runs its entrypoint);"
-                        + " remove it, got " + describe(f.node())));
-                return Optional.empty();
-            }
-            if (field.isPresent()) {
-                return name;
-            }
-            if (format.get().equals(TORCHSCRIPT)) {
-                return defaultTorchScriptFile();
-            }
-            w.problem("file", "required for format " + format.get());
-            return Optional.empty();
-        }
-
-        private Optional<String> defaultTorchScriptFile() {
-            for (String candidate : DEFAULT_TORCHSCRIPT_FILES) {
-                if (Files.isRegularFile(directory.resolve(candidate))) {
-                    return Optional.of(candidate);
+            Set<String> keys = new TreeSet<>();
+            for (String key : List.of("file", "entrypoint")) {
+                if (top.has(key)) {
+                    keys.add(key);
                 }
             }
-            w.problem("file", "not set, and the version directory holds neither "
-                    + String.join(" nor ", DEFAULT_TORCHSCRIPT_FILES) + "; add the artifact or name it in file");
-            return Optional.empty();
-        }
-
-        private Optional<String> entrypoint(YamlMap top, Optional<String> format) {
-            Optional<YamlField> field = top.get("entrypoint");
-            Optional<String> entrypoint = field.flatMap(f -> w.text(f, ENTRYPOINT,
-                    "a Java class name such as com.acme.MyModel, or com.acme.Models::build"));
-            if (format.isEmpty()) {
-                return Optional.empty();
-            }
-            if (format.get().equals(JAVA)) {
-                if (field.isEmpty()) {
-                    w.problem("entrypoint", "required for format java: a class name such as com.acme.MyModel,"
-                            + " or a static factory such as com.acme.Models::build");
-                }
-                return entrypoint;
-            }
-            field.ifPresent(f -> w.problem("entrypoint", "only for format java, not " + format.get()
-                    + "; remove it, got " + describe(f.node())));
-            return Optional.empty();
+            var declared = new FormatRules.Declared(format.get(), directory, file, entrypoint, keys);
+            FormatFields resolved = Objects.requireNonNull(rules.get(format.get()).resolve(declared, w::problem),
+                    () -> "the rules of format " + format.get() + " returned null");
+            resolved.file().filter(name -> !ARTIFACT_NAME.matcher(name).matches()).ifPresent(name -> w.problem("file",
+                    "the rules of format " + format.get() + " chose " + quote(name) + ", not " + ARTIFACT_EXPECTED));
+            return resolved;
         }
 
         private Optional<Signature> signature(YamlMap top) {
@@ -488,6 +453,11 @@ public final class ModelConfigParser {
             }
             return Optional.empty();
         }
+    }
+
+    /** Where a well-known format comes from, for the message that refuses it. */
+    private static String moduleHint(String format) {
+        return format.equals("torchscript") ? " (add the inferno-torch module to the class path)" : "";
     }
 
     private static Optional<Dim> symbol(String name) {

@@ -4,6 +4,7 @@ import io.inferno.ModelConfigException;
 import io.inferno.ModelLoadException;
 import io.inferno.model.ModelConfig;
 import io.inferno.model.ModelConfigParser;
+import io.inferno.runtime.Runtimes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -46,11 +47,16 @@ public final class RepositoryScanner {
 
     private final ModelConfigParser parser;
 
-    /** A scanner that accepts the default formats, {@code torchscript} and {@code java}. */
+    /**
+     * A scanner that accepts the formats of the runtimes found with {@link java.util.ServiceLoader} on the class
+     * loader that loaded Inferno, each with its runtime's rules. An engine scans with the parser of the runtimes it
+     * was built with instead (explicit registrations included): {@code new RepositoryScanner(runtimes.configParser())}.
+     */
     public RepositoryScanner() {
-        this(new ModelConfigParser());
+        this(Runtimes.discovered(RepositoryScanner.class.getClassLoader()).configParser());
     }
 
+    /** A scanner that parses each model.yaml with {@code parser}, typically {@link Runtimes#configParser()}. */
     public RepositoryScanner(ModelConfigParser parser) {
         this.parser = Objects.requireNonNull(parser, "parser");
     }

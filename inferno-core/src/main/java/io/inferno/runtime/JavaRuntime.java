@@ -1,6 +1,8 @@
 package io.inferno.runtime;
 
 import io.inferno.ModelLoadException;
+import io.inferno.model.FormatFields;
+import io.inferno.model.FormatRules;
 import io.inferno.tensor.Tensor;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 
 /**
  * Loads {@code format: java} models: a class implementing {@link Model}, named by model.yaml's {@code entrypoint}.
@@ -34,6 +37,34 @@ import java.util.concurrent.Callable;
 public final class JavaRuntime implements ModelRuntime {
     public static final String FORMAT = "java";
 
+    private static final String JAVA_ID = "\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*";
+    /** {@code com.acme.MyModel} or {@code com.acme.Models::build}. */
+    private static final Pattern ENTRYPOINT =
+            Pattern.compile(JAVA_ID + "(\\." + JAVA_ID + ")*(::" + JAVA_ID + ")?");
+
+    /** A java model names its {@code entrypoint}, a class or a static factory, and has no artifact file. */
+    private static final FormatRules RULES = (declared, problems) -> {
+        if (declared.declares("file")) {
+            problems.add("file", "a java model has no artifact file (it runs its entrypoint); remove it"
+                    + declared.file().map(f -> ", got " + FormatRules.quote(f)).orElse(""));
+        }
+        if (!declared.declares("entrypoint")) {
+            problems.add("entrypoint", "required for format java: a class name such as com.acme.MyModel,"
+                    + " or a static factory such as com.acme.Models::build");
+            return FormatFields.NONE;
+        }
+        String entrypoint = declared.entrypoint().orElse(null);
+        if (entrypoint == null) {
+            return FormatFields.NONE; // not a string: reported already
+        }
+        if (!ENTRYPOINT.matcher(entrypoint).matches()) {
+            problems.add("entrypoint", "expected a Java class name such as com.acme.MyModel, or"
+                    + " com.acme.Models::build, got " + FormatRules.quote(entrypoint));
+            return FormatFields.NONE;
+        }
+        return FormatFields.ofEntrypoint(entrypoint);
+    };
+
     private final ClassLoader parent;
 
     /** Looks entrypoints up on the class loader that loaded Inferno. */
@@ -49,6 +80,11 @@ public final class JavaRuntime implements ModelRuntime {
     @Override
     public String format() {
         return FORMAT;
+    }
+
+    @Override
+    public FormatRules formatRules() {
+        return RULES;
     }
 
     @Override

@@ -1,11 +1,14 @@
 package io.inferno.runtime;
 
 import io.inferno.ModelLoadException;
+import io.inferno.model.FormatRules;
 
 /**
  * A plug-in that loads models of one {@code format} (model.yaml). Runtimes are found with
  * {@link java.util.ServiceLoader} (list the class in {@code META-INF/services/io.inferno.runtime.ModelRuntime}) or
- * registered explicitly with {@link Runtimes.Builder#register}.
+ * registered explicitly with {@link Runtimes.Builder#register}. A runtime owns its format: the engine accepts a
+ * model.yaml of that format only when the runtime is available, and checks the format's own fields ({@code file},
+ * {@code entrypoint}) with the runtime's {@link #formatRules()} while it scans the repository, before any load.
  *
  * <p>A runtime is shared by every model of its format and must be thread-safe; loading runs on an engine thread,
  * possibly several loads at once.
@@ -14,6 +17,15 @@ public interface ModelRuntime {
 
     /** The model.yaml {@code format} this runtime loads, for example {@code torchscript}. */
     String format();
+
+    /**
+     * The model.yaml rules of this format for {@code file} and {@code entrypoint}, applied when the repository is
+     * scanned. The default: one artifact named by {@code file}, which is required, and no {@code entrypoint}
+     * ({@link FormatRules#artifactFile()}). Called once, when the runtimes are built.
+     */
+    default FormatRules formatRules() {
+        return FormatRules.artifactFile();
+    }
 
     /**
      * Loads one model version.

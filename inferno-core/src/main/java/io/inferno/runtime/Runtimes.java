@@ -1,6 +1,8 @@
 package io.inferno.runtime;
 
 import io.inferno.ModelLoadException;
+import io.inferno.model.FormatRules;
+import io.inferno.model.ModelConfigParser;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -21,9 +23,14 @@ import java.util.TreeSet;
  */
 public final class Runtimes {
     private final Map<String, ModelRuntime> byFormat;
+    private final ModelConfigParser parser;
 
     private Runtimes(Map<String, ModelRuntime> byFormat) {
         this.byFormat = Map.copyOf(byFormat);
+        Map<String, FormatRules> rules = new LinkedHashMap<>();
+        byFormat.forEach((format, runtime) -> rules.put(format, Objects.requireNonNull(runtime.formatRules(),
+                () -> runtime.getClass().getName() + ".formatRules() returned null")));
+        this.parser = new ModelConfigParser(rules);
     }
 
     /** Every runtime found with {@link ServiceLoader} on the given class loader. */
@@ -48,6 +55,14 @@ public final class Runtimes {
                     + (format.equals("torchscript") ? " (add the inferno-torch module to the class path)" : ""));
         }
         return r;
+    }
+
+    /**
+     * The model.yaml parser of these runtimes: it accepts their formats, and only those, each with the
+     * {@linkplain ModelRuntime#formatRules() rules} of its runtime.
+     */
+    public ModelConfigParser configParser() {
+        return parser;
     }
 
     /** The formats available, sorted. */

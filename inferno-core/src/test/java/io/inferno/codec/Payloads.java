@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import io.inferno.model.Codec;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Tensor;
 import java.io.IOException;

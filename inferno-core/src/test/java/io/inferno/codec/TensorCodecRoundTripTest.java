@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.inferno.model.Codec;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;

@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.inferno.InvalidInputException;
-import io.inferno.model.Codec;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;

@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.inferno.ModelConfigException;
+import io.inferno.codec.Codec;
 import io.inferno.repository.TestRepository;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,7 +56,7 @@ class ModelConfigParserTest {
     @TempDir
     Path dir;
 
-    private final ModelConfigParser parser = new ModelConfigParser();
+    private final ModelConfigParser parser = TestFormats.parser();
 
     @BeforeEach
     void artifact() {
@@ -207,7 +211,7 @@ class ModelConfigParserTest {
 
     @Test
     void formatsArePluggable() {
-        ModelConfigParser onnx = new ModelConfigParser(Set.of("onnx"));
+        ModelConfigParser onnx = new ModelConfigParser(Map.of("onnx", FormatRules.artifactFile()));
         TestRepository.writeYaml(dir, replace(BASE, "torchscript", "onnx") + "file: model.onnx\n");
 
         assertThat(onnx.parse(dir, "clf", 1).format()).isEqualTo("onnx");
@@ -361,15 +365,67 @@ class ModelConfigParserTest {
 
     @Test
     void formatOutsideTheKnownSetIsRefused() {
-        ModelConfigParser torchOnly = new ModelConfigParser(Set.of("torchscript"));
+        ModelConfigParser torchOnly = new ModelConfigParser(Map.of("torchscript", TestFormats.TORCHSCRIPT));
 
         assertThat(problems(torchOnly, JAVA))
                 .containsExactly("format: unsupported format 'java'; supported: torchscript");
     }
 
     @Test
+    void withoutRuntimesEveryFormatIsRefusedAndTorchScriptSaysWhichModuleAddsIt() {
+        ModelConfigParser none = new ModelConfigParser(Map.of());
+
+        assertThat(problems(none, BASE)).containsExactly("format: unsupported format 'torchscript'; supported: none"
+                + " (add the inferno-torch module to the class path)");
+    }
+
+    @Test
+    void formatRulesSeeTheFieldsAsWrittenAndDecideTheirValues() {
+        List<FormatRules.Declared> seen = new ArrayList<>();
+        ModelConfigParser custom = new ModelConfigParser(Map.of("custom", (declared, problems) -> {
+            seen.add(declared);
+            return new FormatFields(Optional.of("weights.bin"), declared.entrypoint());
+        }));
+        TestRepository.writeYaml(dir, replace(BASE, "torchscript", "custom") + "entrypoint: run-me\n");
+
+        ModelConfig config = custom.parse(dir, "clf", 1);
+
+        assertThat(seen).containsExactly(new FormatRules.Declared("custom", dir, Optional.empty(),
+                Optional.of("run-me"), Set.of("entrypoint")));
+        assertThat(config.file()).contains("weights.bin");
+        assertThat(config.entrypoint()).contains("run-me");
+    }
+
+    @Test
+    void fileThatFailedTheCommonCheckReachesTheRulesAsDeclaredWithoutAValue() {
+        assertThat(problems(JAVA + "file: ../model.ts\n")).containsExactly(
+                "file: expected a plain file name inside the version directory (letters, digits, _ . -; no path"
+                        + " separators, not starting with a dot), got '../model.ts'",
+                "file: a java model has no artifact file (it runs its entrypoint); remove it");
+    }
+
+    @Test
+    void formatRulesCannotChooseAFileOutsideTheVersionDirectory() {
+        ModelConfigParser sneaky = new ModelConfigParser(
+                Map.of("sneaky", (declared, problems) -> FormatFields.ofFile("../../etc/passwd")));
+
+        assertThat(problems(sneaky, replace(BASE, "torchscript", "sneaky"))).containsExactly(
+                "file: the rules of format sneaky chose '../../etc/passwd', not a plain file name inside the version"
+                        + " directory (letters, digits, _ . -; no path separators, not starting with a dot)");
+    }
+
+    @Test
+    void defaultArtifactRulesNameTheirOneDefault() {
+        ModelConfigParser onnx = new ModelConfigParser(
+                Map.of("onnx", FormatRules.artifactFile(List.of("model.onnx"))));
+
+        assertThat(problems(onnx, replace(BASE, "torchscript", "onnx"))).containsExactly("file: not set, and the"
+                + " version directory holds no model.onnx; add the artifact or name it in file");
+    }
+
+    @Test
     void otherFormatsMustNameTheirFile() {
-        ModelConfigParser onnx = new ModelConfigParser(Set.of("onnx"));
+        ModelConfigParser onnx = new ModelConfigParser(Map.of("onnx", FormatRules.artifactFile()));
 
         assertThat(problems(onnx, replace(BASE, "torchscript", "onnx")))
                 .containsExactly("file: required for format onnx");

@@ -23,7 +23,7 @@ class PackagingGuideExamplesTest {
     @TempDir
     Path repository;
 
-    private final ModelConfigParser parser = new ModelConfigParser();
+    private final ModelConfigParser parser = TestFormats.parser();
 
     private record Example(String name, long version, String yaml) {}
 

@@ -7,6 +7,7 @@ import static io.inferno.repository.TestRepository.writeYaml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.inferno.model.TestFormats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ class RepositoryScannerTest {
     Path tmp;
 
     private Path root;
-    private final RepositoryScanner scanner = new RepositoryScanner();
+    private final RepositoryScanner scanner = new RepositoryScanner(TestFormats.parser());
 
     @BeforeEach
     void repository() throws IOException {

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.inferno.InvalidInputException;
+import io.inferno.codec.Codec;
 import io.inferno.model.BatchingConfig;
-import io.inferno.model.Codec;
 import io.inferno.model.Dim;
 import io.inferno.model.ModelConfig;
 import io.inferno.model.Signature;

@@ -9,7 +9,7 @@ import io.inferno.ModelNotFoundException;
 import io.inferno.ModelStatus;
 import io.inferno.OverloadedException;
 import io.inferno.PredictRequest;
-import io.inferno.model.Codec;
+import io.inferno.codec.Codec;
 import io.inferno.model.Dim;
 import io.inferno.model.TensorSpec;
 import io.inferno.state.ReplicaReport;

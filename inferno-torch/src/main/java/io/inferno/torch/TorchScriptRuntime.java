@@ -5,6 +5,7 @@ import ai.djl.engine.EngineException;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import io.inferno.ModelLoadException;
+import io.inferno.model.FormatRules;
 import io.inferno.model.ModelConfig;
 import io.inferno.model.Signature;
 import io.inferno.model.TensorSpec;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * PyTorch engine, on the CPU or a CUDA GPU. See docs/torchscript.md for how inputs and outputs map, the dtypes,
  * devices and threads.
  *
- * <p>The artifact is model.yaml's {@code file} in the version directory. A file that is missing, outside that
+ * <p>The artifact is model.yaml's {@code file} in the version directory, by default {@code model.ts} if it exists,
+ * else {@code model.pt} ({@link #DEFAULT_FILES}); a package that sets no {@code file} and holds neither is refused
+ * when the repository is scanned. A file that is missing, outside that
  * directory, or not TorchScript fails the load with a {@link ModelLoadException} naming it; so does a signature
  * dtype this engine cannot exchange, or a CUDA device that is not there. A {@code forward} whose arguments
  * disagree with the signature fails the loader's warmup or dry run with the declaration quoted. Failed loads free
@@ -39,6 +42,11 @@ import org.slf4j.LoggerFactory;
 public final class TorchScriptRuntime implements ModelRuntime {
     public static final String FORMAT = "torchscript";
 
+    /** The artifacts tried, in order, when a torchscript model.yaml sets no {@code file}. */
+    public static final List<String> DEFAULT_FILES = List.of("model.ts", "model.pt");
+
+    private static final FormatRules RULES = FormatRules.artifactFile(DEFAULT_FILES);
+
     private static final Logger log = LoggerFactory.getLogger(TorchScriptRuntime.class);
 
     public TorchScriptRuntime() {}
@@ -46,6 +54,12 @@ public final class TorchScriptRuntime implements ModelRuntime {
     @Override
     public String format() {
         return FORMAT;
+    }
+
+    /** An artifact named by {@code file}, else {@link #DEFAULT_FILES}; no {@code entrypoint}. */
+    @Override
+    public FormatRules formatRules() {
+        return RULES;
     }
 
     @Override

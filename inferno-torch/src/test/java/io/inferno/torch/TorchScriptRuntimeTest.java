@@ -119,7 +119,7 @@ class TorchScriptRuntimeTest {
         copy("broken/arity3.ts", tmp.resolve("escape"));
         ModelConfig config = new ModelConfig("escape", 1, "torchscript", java.util.Optional.empty(),
                 java.util.Optional.of("../model.ts"), LINEAR, io.inferno.model.BatchingConfig.DEFAULTS, 1,
-                io.inferno.model.Codec.JSON, List.of());
+                io.inferno.codec.Codec.JSON, List.of());
 
         assertThatThrownBy(() -> new TorchScriptRuntime().load(
                 new io.inferno.runtime.ModelContext(dir, config, RuntimeOptions.DEFAULTS)))

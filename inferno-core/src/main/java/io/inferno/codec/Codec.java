@@ -1,4 +1,4 @@
-package io.inferno.model;
+package io.inferno.codec;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
