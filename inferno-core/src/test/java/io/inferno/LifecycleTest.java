@@ -224,6 +224,22 @@ class LifecycleTest {
     }
 
     @Test
+    void aLoadTheStoreRefusesLeavesAModelThatLoadsOnFirstUseAsItWas() {
+        model("m", 1);
+        model("m", 2);
+        ObservedStore store = new ObservedStore();
+        store.afterUpdate = () -> {
+            throw new StateUnavailableException("shared state unavailable: test", null);
+        };
+        Inferno inferno = start(builder().stateStore(store).preload(false));
+        assertThat(inferno.ready()).succeedsWithin(WAIT);
+        assertThat(cause(failure(inferno.load("m", 1)))).isInstanceOf(StateUnavailableException.class);
+        assertThat(inferno.model("m").loaded()).isEmpty();
+        assertThat(inferno.predict(request("m"))).succeedsWithin(WAIT).extracting(Prediction::version)
+                .isEqualTo(2L);
+    }
+
+    @Test
     void asynchronousOperationsFailTheirFutureAndNeverThrow() {
         model("m", 1);
         Inferno inferno = start(builder());

@@ -66,15 +66,18 @@ final class ModelEntry {
             return new View(active, Collections.unmodifiableMap(m), autoLoad);
         }
 
-        /** Without {@code version}; when it was active, the highest remaining loaded version is active. */
-        View without(long version) {
+        /**
+         * Without {@code version}; when it was active, the highest remaining loaded version is active (in default
+         * mode, the default active version stays, to be loaded again on first use).
+         */
+        View without(long version, boolean stayDefault) {
             Map<Long, LoadedVersion> m = new HashMap<>(loaded);
             m.remove(version);
             OptionalLong a = active;
-            if (a.isPresent() && a.getAsLong() == version) {
+            if (a.isPresent() && a.getAsLong() == version && !stayDefault) {
                 a = highest(m);
             }
-            return new View(a, Collections.unmodifiableMap(m), false);
+            return new View(a, Collections.unmodifiableMap(m), stayDefault);
         }
 
         static OptionalLong highest(Map<Long, ?> versions) {
@@ -374,6 +377,18 @@ final class ModelEntry {
      * release; when it is not loaded, completes at once: the goal is reached either way.
      */
     CompletableFuture<Void> unload(long version) {
+        return unload(version, true);
+    }
+
+    /**
+     * Undoes a load whose change the store refused: unloads the version without leaving default mode, so a model
+     * that loads on first use still does.
+     */
+    CompletableFuture<Void> undoLoad(long version) {
+        return unload(version, false);
+    }
+
+    private CompletableFuture<Void> unload(long version, boolean decide) {
         LoadedVersion l;
         CompletableFuture<Void> released;
         OptionalLong activeNow;
@@ -383,8 +398,8 @@ final class ModelEntry {
                 CompletableFuture<Void> pending = releasing.get(version);
                 return pending != null ? pending : CompletableFuture.completedFuture(null);
             }
-            decided = true;
-            view = view.without(version);
+            decided |= decide;
+            view = view.without(version, !decided && !closed);
             activeNow = view.active;
             released = new CompletableFuture<>();
             releasing.put(version, released);

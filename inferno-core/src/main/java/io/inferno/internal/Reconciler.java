@@ -86,7 +86,7 @@ public final class Reconciler implements AutoCloseable {
             boolean wasThere = e.hasOrLoads(version);
             return e.ensureLoaded(version)
                     .thenComposeAsync(loaded -> record(e, s -> s.withLoadedActive(version), wasThere
-                            ? () -> CompletableFuture.completedFuture(null) : () -> e.unload(version)), executor)
+                            ? () -> CompletableFuture.completedFuture(null) : () -> e.undoLoad(version)), executor)
                     .whenComplete((ok, failure) -> e.unpin(version));
         });
     }
