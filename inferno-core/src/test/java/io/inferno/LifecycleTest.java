@@ -156,6 +156,42 @@ class LifecycleTest {
                 .isEqualTo(3L);
     }
 
+    @Test
+    void concurrentAdminCallsOnTwoReplicasWithSweepsAndNotificationsEndOnTheRecordedState() {
+        for (long v = 1; v <= 3; v++) {
+            model("m", v);
+        }
+        ObservedStore store = new ObservedStore();
+        store.notifyOnUpdate = true;
+        Inferno a = start(builder().stateStore(store).reconcileInterval(Duration.ofMillis(3)));
+        Inferno b = start(builder().stateStore(store).reconcileInterval(Duration.ofMillis(3)));
+        assertThat(a.ready()).succeedsWithin(WAIT);
+        assertThat(b.ready()).succeedsWithin(WAIT);
+        java.util.Random random = new java.util.Random(42);
+        for (int round = 0; round < 40; round++) {
+            Inferno x = random.nextBoolean() ? a : b;
+            Inferno y = x == a ? b : a;
+            long v = 1 + random.nextInt(3);
+            long w = 1 + random.nextInt(3);
+            CompletableFuture<Void> one = x.load("m", v);
+            CompletableFuture<Void> two = random.nextInt(3) == 0 ? y.unload("m", w).exceptionally(e -> null)
+                    : y.load("m", w);
+            assertThat(CompletableFuture.allOf(one, two)).succeedsWithin(WAIT);
+        }
+        var recorded = store.get("m").orElseThrow();
+        for (Inferno r : List.of(a, b)) {
+            Eventually.await("replica on " + recorded, () -> r.model("m").active().equals(recorded.active())
+                    && r.model("m").loaded().equals(List.copyOf(recorded.loaded())));
+        }
+        int sweeps = store.sweeps.get();
+        Eventually.await("two sweeps on each replica", () -> store.sweeps.get() >= sweeps + 4);
+        assertThat(store.get("m")).contains(recorded);
+        for (Inferno r : List.of(a, b)) {
+            assertThat(r.model("m").active()).isEqualTo(recorded.active());
+            assertThat(r.model("m").loaded()).isEqualTo(List.copyOf(recorded.loaded()));
+        }
+    }
+
     private static boolean awaitLatch(CountDownLatch latch) {
         try {
             return latch.await(WAIT.toSeconds(), TimeUnit.SECONDS);

@@ -23,6 +23,8 @@ public class ObservedStore implements StateStore {
     public final AtomicInteger sweeps = new AtomicInteger();
     public final AtomicInteger heartbeats = new AtomicInteger();
     public volatile Runnable afterUpdate = () -> {};
+    /** Whether {@link #update} notifies subscribers, as a shared store does. */
+    public volatile boolean notifyOnUpdate;
 
     @Override
     public Optional<DesiredState> get(String model) {
@@ -39,6 +41,9 @@ public class ObservedStore implements StateStore {
     public DesiredState update(String model, UnaryOperator<DesiredState> change) {
         DesiredState s = inner.update(model, change);
         afterUpdate.run();
+        if (notifyOnUpdate) {
+            notifyChange(model);
+        }
         return s;
     }
 
