@@ -246,11 +246,11 @@ public final class InfernoServer implements AutoCloseable {
         // announced before decoding, so a forming batch waits for this request (docs/engine.md)
         try (Inferno.Announcement ignored = inferno.announce(name, version)) {
             body = Bodies.readPredict(body(ctx));
-            PredictRequest request = new PredictRequest(name, version, body.inputs(), body.outputs(),
-                    body.timeoutMs().isPresent()
-                            ? java.util.Optional.of(Duration.ofMillis(body.timeoutMs().getAsLong()))
-                            : java.util.Optional.empty());
-            result = inferno.predict(request);
+            PredictRequest.Builder request = PredictRequest.builder(name).inputs(body.inputs());
+            version.ifPresent(request::version);
+            body.outputs().ifPresent(request::outputs);
+            body.timeoutMs().ifPresent(ms -> request.timeout(Duration.ofMillis(ms)));
+            result = inferno.predict(request.build());
         }
         ctx.future(() -> result.handle((prediction, failure) -> {
             if (failure != null) {
