@@ -2,6 +2,7 @@ package io.inferno;
 
 import io.inferno.tensor.Tensor;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,17 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * One prediction to make.
+ * One prediction to make. Build one with {@link #of} for the common case, or with {@link #builder} to pin a
+ * version, choose outputs or set a timeout:
+ *
+ * <pre>{@code
+ * PredictRequest request = PredictRequest.builder("classifier")
+ *         .input("tokens", tokens)
+ *         .version(2)
+ *         .outputs(List.of("probabilities"))
+ *         .timeout(Duration.ofMillis(50))
+ *         .build();
+ * }</pre>
  *
  * @param model the model's name
  * @param version a pinned version, or empty for the active one
@@ -29,14 +40,23 @@ public record PredictRequest(String model, OptionalLong version, Map<String, Ten
         Objects.requireNonNull(timeout, "timeout");
         inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
         outputs = outputs.map(List::copyOf);
-        if (timeout.isPresent() && (timeout.get().isNegative() || timeout.get().isZero())) {
-            throw new InvalidInputException("timeout must be positive, got " + timeout.get().toMillis() + " ms");
-        }
+        timeout.ifPresent(PredictRequest::requirePositive);
     }
 
     /** A request for every output of the active version, with the model's default timeout. */
     public static PredictRequest of(String model, Map<String, Tensor> inputs) {
         return new PredictRequest(model, OptionalLong.empty(), inputs, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * A builder of a request to {@code model}: by default for every output of the active version, with the
+     * model's {@code timeout_ms}.
+     *
+     * @param model the model's name; an unknown name fails the prediction with {@link ModelNotFoundException}
+     * @throws NullPointerException if {@code model} is null
+     */
+    public static Builder builder(String model) {
+        return new Builder(model);
     }
 
     public PredictRequest withVersion(long v) {
@@ -49,5 +69,100 @@ public record PredictRequest(String model, OptionalLong version, Map<String, Ten
 
     public PredictRequest withTimeout(Duration t) {
         return new PredictRequest(model, version, inputs, outputs, Optional.of(t));
+    }
+
+    private static Duration requirePositive(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new InvalidInputException("timeout must be positive, got " + timeout);
+        }
+        return timeout;
+    }
+
+    /**
+     * Builds a {@link PredictRequest}. Each setter checks its argument at once: a null throws
+     * {@link NullPointerException}, a bad value {@link InvalidInputException} quoting it. Whether inputs and
+     * outputs agree with the model's signature is checked when predicting ({@code docs/validation.md}). Setting
+     * the version, outputs or timeout again replaces the earlier value; a builder may build more than once.
+     */
+    public static final class Builder {
+        private final String model;
+        private final Map<String, Tensor> inputs = new LinkedHashMap<>();
+        private OptionalLong version = OptionalLong.empty();
+        private Optional<List<String>> outputs = Optional.empty();
+        private Optional<Duration> timeout = Optional.empty();
+
+        private Builder(String model) {
+            this.model = Objects.requireNonNull(model, "model");
+        }
+
+        /**
+         * Adds one input.
+         *
+         * @throws InvalidInputException if an input of that name was already added
+         */
+        public Builder input(String name, Tensor tensor) {
+            Objects.requireNonNull(name, "input name");
+            Objects.requireNonNull(tensor, () -> "tensor of input '" + name + "'");
+            if (inputs.containsKey(name)) {
+                throw new InvalidInputException("input '" + name + "' is given more than once");
+            }
+            inputs.put(name, tensor);
+            return this;
+        }
+
+        /**
+         * Adds every input of {@code named}, in its iteration order, as {@link #input} does.
+         *
+         * @throws InvalidInputException if one of them was already added
+         */
+        public Builder inputs(Map<String, Tensor> named) {
+            Objects.requireNonNull(named, "inputs");
+            named.forEach(this::input);
+            return this;
+        }
+
+        /**
+         * Pins a version instead of the active one.
+         *
+         * @throws InvalidInputException unless {@code version} is positive
+         */
+        public Builder version(long version) {
+            if (version <= 0) {
+                throw new InvalidInputException("version must be positive, got " + version);
+            }
+            this.version = OptionalLong.of(version);
+            return this;
+        }
+
+        /**
+         * Returns only the named outputs, in signature order.
+         *
+         * @throws NullPointerException if {@code names} is or holds null
+         */
+        public Builder outputs(List<String> names) {
+            Objects.requireNonNull(names, "outputs");
+            List<String> copy = new ArrayList<>(names);
+            if (copy.contains(null)) {
+                throw new NullPointerException("outputs must not hold null, got " + copy);
+            }
+            this.outputs = Optional.of(List.copyOf(copy));
+            return this;
+        }
+
+        /**
+         * How long the request may wait in the queue, instead of the model's {@code timeout_ms}.
+         *
+         * @throws InvalidInputException unless {@code timeout} is positive
+         */
+        public Builder timeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            this.timeout = Optional.of(requirePositive(timeout));
+            return this;
+        }
+
+        /** The request; inputs are those added so far (none is allowed here, the signature decides). */
+        public PredictRequest build() {
+            return new PredictRequest(model, version, inputs, outputs, timeout);
+        }
     }
 }

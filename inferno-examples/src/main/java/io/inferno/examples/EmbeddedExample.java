@@ -39,7 +39,8 @@ public final class EmbeddedExample {
             // Versions side by side: load 1 (it becomes active), then 2 again; a request pinned to 1 still reaches it.
             inferno.load("torchscript", 1).join();
             inferno.load("torchscript", 2).join();
-            Prediction v1 = inferno.predict(PredictRequest.of("torchscript", Map.of("x", x)).withVersion(1)).join();
+            Prediction v1 = inferno.predict(PredictRequest.builder("torchscript").input("x", x).version(1).build())
+                    .join();
             System.out.printf("torchscript v%d y=%s%n", v1.version(), Arrays.toString(v1.output("y").toFloatArray()));
 
             // The text classifier: tokens int64 [batch, seq] -> probs float32 [batch, 4].

@@ -1,7 +1,6 @@
 package io.inferno.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inferno.Inferno;
 import io.inferno.ModelDescription;
@@ -10,31 +9,25 @@ import io.inferno.ModelStatus;
 import io.inferno.OverloadedException;
 import io.inferno.PredictRequest;
 import io.inferno.codec.Codec;
-import io.inferno.model.Dim;
-import io.inferno.model.TensorSpec;
-import io.inferno.state.ReplicaReport;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
- * The REST server: routing, decoding, error mapping and observability over an {@link Inferno}. See docs/api.md.
+ * The REST server over an {@link Inferno}: routing, request bodies, lifecycle (readiness, drain) and the call to
+ * {@link ErrorMapping}. The JSON views of models are {@link ModelViews}, request ids and logging
+ * {@link RequestLog}, admin authorization {@link AdminAuth}. See docs/api.md.
  *
  * <pre>{@code
  * InfernoServer server = InfernoServer.start(ServerSettings.fromEnvironment(System.getenv()), inferno);
@@ -44,11 +37,6 @@ import org.slf4j.MDC;
  */
 public final class InfernoServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InfernoServer.class);
-    private static final Logger ACCESS = LoggerFactory.getLogger("io.inferno.http.access");
-    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-    private static final String ID_ATTRIBUTE = "inferno.requestId";
-    private static final String MODEL_ATTRIBUTE = "inferno.model";
-    private static final String VERSION_ATTRIBUTE = "inferno.version";
     private static final String JSON_TYPE = "application/json";
 
     /** Every route, as registered: the OpenAPI document is checked against this list. */
@@ -70,6 +58,9 @@ public final class InfernoServer implements AutoCloseable {
     private final Inferno inferno;
     private final ObjectMapper mapper = new ObjectMapper(Bodies.JSON);
     private final HttpMetrics metrics;
+    private final RequestLog requestLog;
+    private final ModelViews views = new ModelViews(mapper);
+    private final AdminAuth adminAuth;
     private final byte[] openApi;
     private final Javalin app;
     private volatile boolean shuttingDown;
@@ -79,6 +70,8 @@ public final class InfernoServer implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.inferno = Objects.requireNonNull(inferno, "inferno");
         this.metrics = new HttpMetrics(inferno.metricsRegistry(), this::ready, inferno::stateStoreHealthy);
+        this.requestLog = new RequestLog(settings.accessLog());
+        this.adminAuth = new AdminAuth(settings.adminToken());
         this.openApi = readOpenApi();
         this.app = Javalin.create(config -> {
             config.http.prefer405over404 = true;
@@ -87,7 +80,7 @@ public final class InfernoServer implements AutoCloseable {
             config.jetty.host = settings.host();
             config.jetty.port = settings.port();
             config.requestLogger.http(this::afterRequest);
-            config.routes.before(this::beforeRequest);
+            config.routes.before(RequestLog::begin);
             config.routes.post("/v1/models/{name}:predict", ctx -> predict(ctx, OptionalLong.empty()));
             config.routes.post("/v1/models/{name}/versions/{version}:predict",
                     ctx -> predict(ctx, OptionalLong.of(version(ctx.pathParam("version")))));
@@ -172,70 +165,12 @@ public final class InfernoServer implements AutoCloseable {
 
     // ---- request context, logging, metrics
 
-    private void beforeRequest(Context ctx) {
-        String given = ctx.header("X-Request-ID");
-        String id = given != null && REQUEST_ID.matcher(given).matches() ? given : UUID.randomUUID().toString();
-        ctx.attribute(ID_ATTRIBUTE, id);
-        ctx.header("X-Request-ID", id);
-    }
-
-    private static String requestId(Context ctx) {
-        try {
-            String id = ctx.attribute(ID_ATTRIBUTE);
-            return id == null ? "-" : id;
-        } catch (RuntimeException requestAlreadyRecycled) {
-            return "-";
-        }
-    }
-
     private void afterRequest(Context ctx, Float millis) {
-        String route = routeOf(ctx);
-        String model = ctx.attribute(MODEL_ATTRIBUTE);
+        String route = RequestLog.routeOf(ctx);
+        String model = RequestLog.model(ctx);
         int status = ctx.statusCode();
         metrics.count(model == null ? "" : inferno.metricsLabel(model), route, status);
-        if (settings.accessLog()) {
-            withContext(ctx, route, status, millis, () -> ACCESS.info("{} {} {} {} ms", ctx.method(), ctx.path(),
-                    status, String.format("%.2f", millis)));
-        }
-    }
-
-    private static String routeOf(Context ctx) {
-        try {
-            return ctx.endpoint().path;
-        } catch (RuntimeException e) {
-            return "unmatched";
-        }
-    }
-
-    private static void withContext(Context ctx, String route, int status, Float millis, Runnable log) {
-        try {
-            putContext(ctx, route, status, millis);
-        } catch (RuntimeException requestAlreadyRecycled) {
-            MDC.put("request_id", requestId(ctx));
-        }
-        try {
-            log.run();
-        } finally {
-            MDC.clear();
-        }
-    }
-
-    private static void putContext(Context ctx, String route, int status, Float millis) {
-        MDC.put("request_id", requestId(ctx));
-        MDC.put("route", route);
-        MDC.put("method", ctx.method().name());
-        MDC.put("status", Integer.toString(status));
-        if (millis != null) {
-            MDC.put("duration_ms", Long.toString(Math.round(millis)));
-        }
-        String model = ctx.attribute(MODEL_ATTRIBUTE);
-        if (model != null) {
-            MDC.put("model", model);
-        }
-        Long version = ctx.attribute(VERSION_ATTRIBUTE);
-        if (version != null) {
-            MDC.put("version", Long.toString(version));
-        }
+        requestLog.access(ctx, route, status, millis);
     }
 
     // ---- responses
@@ -253,18 +188,18 @@ public final class InfernoServer implements AutoCloseable {
             ctx.status(status).contentType(JSON_TYPE).result("{\"detail\":\"error\"}");
         } catch (IllegalStateException | NullPointerException clientGone) {
             // the client disconnected before its answer was ready: Jetty recycled the request
-            LOG.debug("could not answer {}: the request is gone", requestId(ctx));
+            LOG.debug("could not answer {}: the request is gone", RequestLog.requestId(ctx));
         }
     }
 
     private void error(Context ctx, Throwable failure) {
-        ErrorMapping.Mapped m = ErrorMapping.map(failure, requestId(ctx));
+        ErrorMapping.Mapped m = ErrorMapping.map(failure, RequestLog.requestId(ctx));
         if (m.bug()) {
-            withContext(ctx, routeOf(ctx), m.status(), null,
+            RequestLog.withContext(ctx, RequestLog.routeOf(ctx), m.status(), null,
                     () -> LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(),
                             ErrorMapping.unwrap(failure)));
         } else if (m.status() == 500) {
-            withContext(ctx, routeOf(ctx), m.status(), null,
+            RequestLog.withContext(ctx, RequestLog.routeOf(ctx), m.status(), null,
                     () -> LOG.warn("model failed: {}", m.detail()));
         }
         if (m.retryAfter()) {
@@ -304,18 +239,18 @@ public final class InfernoServer implements AutoCloseable {
 
     private void predict(Context ctx, OptionalLong version) throws IOException {
         String name = ctx.pathParam("name");
-        ctx.attribute(MODEL_ATTRIBUTE, name);
+        RequestLog.model(ctx, name);
         refuseWhileShuttingDown();
         CompletableFuture<io.inferno.Prediction> result;
         Bodies.Predict body;
         // announced before decoding, so a forming batch waits for this request (docs/engine.md)
         try (Inferno.Announcement ignored = inferno.announce(name, version)) {
             body = Bodies.readPredict(body(ctx));
-            PredictRequest request = new PredictRequest(name, version, body.inputs(), body.outputs(),
-                    body.timeoutMs().isPresent()
-                            ? java.util.Optional.of(Duration.ofMillis(body.timeoutMs().getAsLong()))
-                            : java.util.Optional.empty());
-            result = inferno.predict(request);
+            PredictRequest.Builder request = PredictRequest.builder(name).inputs(body.inputs());
+            version.ifPresent(request::version);
+            body.outputs().ifPresent(request::outputs);
+            body.timeoutMs().ifPresent(ms -> request.timeout(Duration.ofMillis(ms)));
+            result = inferno.predict(request.build());
         }
         ctx.future(() -> result.handle((prediction, failure) -> {
             if (failure != null) {
@@ -323,7 +258,7 @@ public final class InfernoServer implements AutoCloseable {
                 return null;
             }
             try {
-                ctx.attribute(VERSION_ATTRIBUTE, prediction.version());
+                RequestLog.version(ctx, prediction.version());
                 Codec codec = body.codec().orElseGet(() -> defaultCodec(name, prediction.version()));
                 ctx.status(200).contentType(JSON_TYPE).result(
                         Bodies.prediction(prediction.model(), prediction.version(), prediction.outputs(), codec));
@@ -345,58 +280,15 @@ public final class InfernoServer implements AutoCloseable {
     }
 
     private void listModels(Context ctx) throws IOException {
-        ObjectNode root = mapper.createObjectNode();
-        ArrayNode models = root.putArray("models");
-        for (ModelStatus s : inferno.models()) {
-            models.add(status(s));
-        }
-        ObjectNode store = root.putObject("state_store");
-        store.put("shared", settings.redisUrl().isPresent());
-        store.put("healthy", inferno.stateStoreHealthy());
-        if (settings.redisUrl().isPresent()) {
-            ArrayNode fleet = root.putArray("fleet");
-            for (ReplicaReport r : inferno.fleet()) {
-                ObjectNode replica = fleet.addObject();
-                replica.put("replica", r.replica());
-                replica.put("at", r.at().toString());
-                ObjectNode loaded = replica.putObject("loaded");
-                r.loaded().forEach((model, versions) -> {
-                    ArrayNode a = loaded.putArray(model);
-                    versions.forEach(a::add);
-                });
-            }
-        }
-        json(ctx, 200, root);
-    }
-
-    private ObjectNode status(ModelStatus s) {
-        ObjectNode m = mapper.createObjectNode();
-        m.put("name", s.name());
-        if (s.active().isPresent()) {
-            m.put("active_version", s.active().getAsLong());
-        } else {
-            m.putNull("active_version");
-        }
-        ArrayNode loaded = m.putArray("loaded_versions");
-        s.loaded().forEach(loaded::add);
-        ArrayNode onDisk = m.putArray("versions_on_disk");
-        s.onDisk().forEach(onDisk::add);
-        ArrayNode failures = m.putArray("failures");
-        for (ModelStatus.Failure f : s.failures()) {
-            ObjectNode fo = failures.addObject();
-            if (f.version().isPresent()) {
-                fo.put("version", f.version().getAsLong());
-            } else {
-                fo.putNull("version");
-            }
-            fo.put("reason", f.reason());
-        }
-        return m;
+        List<ModelStatus> models = inferno.models();
+        boolean shared = settings.redisUrl().isPresent();
+        boolean healthy = inferno.stateStoreHealthy();
+        json(ctx, 200, views.models(models, shared, healthy, shared ? inferno.fleet() : List.of()));
     }
 
     private void describe(Context ctx, OptionalLong version) {
         String name = ctx.pathParam("name");
-        ctx.attribute(MODEL_ATTRIBUTE, name);
+        RequestLog.model(ctx, name);
         CompletableFuture<ModelDescription> d = inferno.describe(name, version);
         ctx.future(() -> d.handle((description, failure) -> {
             if (failure != null) {
@@ -404,7 +296,7 @@ public final class InfernoServer implements AutoCloseable {
                 return null;
             }
             try {
-                json(ctx, 200, description(description));
+                json(ctx, 200, views.description(description));
             } catch (IOException e) {
                 error(ctx, e);
             }
@@ -412,67 +304,18 @@ public final class InfernoServer implements AutoCloseable {
         }));
     }
 
-    private ObjectNode description(ModelDescription d) {
-        ObjectNode o = mapper.createObjectNode();
-        o.put("name", d.name());
-        o.put("version", d.version());
-        o.put("format", d.format());
-        ObjectNode sig = o.putObject("signature");
-        specs(sig.putArray("inputs"), d.signature().inputs(), true);
-        specs(sig.putArray("outputs"), d.signature().outputs(), false);
-        ObjectNode b = o.putObject("batching");
-        b.put("enabled", d.batching().enabled());
-        b.put("max_batch_size", d.batching().maxBatchSize());
-        b.put("max_batch_latency_ms", d.batching().maxBatchLatencyMs());
-        b.put("max_queue_size", d.batching().maxQueueSize());
-        b.put("timeout_ms", d.batching().timeoutMs());
-        o.putObject("concurrency").put("max_concurrency", d.maxConcurrency());
-        o.putObject("codecs").put("default", d.defaultCodec().wireName());
-        return o;
-    }
-
-    private static void specs(ArrayNode out, List<TensorSpec> specs, boolean inputs) {
-        for (TensorSpec s : specs) {
-            ObjectNode t = out.addObject();
-            t.put("name", s.name());
-            t.put("dtype", s.dtype().wireName());
-            ArrayNode shape = t.putArray("shape");
-            for (Dim d : s.shape()) {
-                if (d instanceof Dim.Fixed f) {
-                    shape.add(f.size());
-                } else if (d instanceof Dim.Symbolic sym) {
-                    shape.add(sym.name());
-                } else {
-                    shape.add(-1);
-                }
-            }
-            if (inputs) {
-                t.put("optional", s.optional());
-            }
-        }
-    }
-
     private void active(Context ctx) throws IOException {
         String name = ctx.pathParam("name");
-        ctx.attribute(MODEL_ATTRIBUTE, name);
-        ModelStatus s = inferno.model(name);
-        ObjectNode o = mapper.createObjectNode();
-        o.put("name", name);
-        if (s.active().isPresent()) {
-            o.put("version", s.active().getAsLong());
-        } else {
-            o.putNull("version");
-        }
-        o.put("loaded", s.activeLoaded());
-        json(ctx, 200, o);
+        RequestLog.model(ctx, name);
+        json(ctx, 200, views.active(name, inferno.model(name)));
     }
 
     private void admin(Context ctx, boolean load) throws IOException {
-        authorize(ctx);
+        adminAuth.authorize(ctx);
         refuseWhileShuttingDown();
         Bodies.Admin body = Bodies.readAdmin(body(ctx));
-        ctx.attribute(MODEL_ATTRIBUTE, body.name());
-        ctx.attribute(VERSION_ATTRIBUTE, body.version());
+        RequestLog.model(ctx, body.name());
+        RequestLog.version(ctx, body.version());
         CompletableFuture<Void> done = load ? inferno.load(body.name(), body.version())
                 : inferno.unload(body.name(), body.version());
         ctx.future(() -> done.handle((ok, failure) -> {
@@ -488,21 +331,6 @@ public final class InfernoServer implements AutoCloseable {
             }
             return null;
         }));
-    }
-
-    private void authorize(Context ctx) {
-        if (settings.adminToken().isEmpty()) {
-            return;
-        }
-        String header = ctx.header("Authorization");
-        byte[] expected = ("Bearer " + settings.adminToken().get()).getBytes(StandardCharsets.UTF_8);
-        byte[] given = header == null ? new byte[0] : header.getBytes(StandardCharsets.UTF_8);
-        if (!MessageDigest.isEqual(expected, given)) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw new HttpProblem(401, header == null
-                    ? "admin calls need an Authorization: Bearer <ADMIN_TOKEN> header"
-                    : "the admin token is not valid");
-        }
     }
 
     private void readiness(Context ctx) throws IOException {
