@@ -7,7 +7,6 @@ import io.inferno.repository.TestRepository;
 import io.inferno.runtime.JarCompiler;
 import io.inferno.testing.Await;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The standalone jar as an operator runs it: {@code java -jar inferno-server.jar}, configured by environment,
  * stopped with SIGTERM while a request is in flight. The server is another process, so the test follows it through
- * what an operator sees (its log and its HTTP answers) and holds the in-flight request through the server's
- * standard input.
+ * what an operator sees (its log and its HTTP answers) and holds the in-flight request with a file the
+ * model waits for.
  */
 class ServerProcessIT {
     @TempDir
@@ -34,16 +33,26 @@ class ServerProcessIT {
     private static final String SLOW = """
             package com.acme;
             import io.inferno.runtime.Model;
+            import io.inferno.runtime.ModelContext;
             import io.inferno.tensor.Tensor;
+            import java.nio.file.Files;
+            import java.nio.file.Path;
             import java.util.Map;
             public class Slow implements Model {
-                /** Says it runs, then waits for a line on the server's standard input (the load's dry run does not). */
+                private final Path release;
+                public Slow(ModelContext context) {
+                    release = context.resolve("release");
+                }
+                /** Says it runs, then waits until the test creates the file "release" (the dry run does not). */
                 @Override
                 public Map<String, Tensor> predict(Map<String, Tensor> inputs) throws Exception {
                     if (inputs.get("x").toFloatArray()[0] != 0f) {
                         System.out.println("slow: predicting");
                         System.out.flush();
-                        System.in.read(); // the test's newline, or the end of the input
+                        long end = System.nanoTime() + 30_000_000_000L;
+                        while (!Files.exists(release) && System.nanoTime() - end < 0) {
+                            Thread.sleep(10); // another process: a file is the simplest signal it can see
+                        }
                     }
                     return Map.of("y", inputs.get("x"));
                 }
@@ -83,9 +92,7 @@ class ServerProcessIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(inFlight).isNotDone();
-            OutputStream stdin = server.getOutputStream();
-            stdin.write('\n'); // lets the in-flight prediction finish
-            stdin.flush();
+            Files.createFile(repo.resolve("slow/1/release")); // lets the in-flight prediction finish
             HttpResponse<String> answered = done(inFlight);
             assertThat(answered.statusCode()).as(Files.readString(log)).isEqualTo(200);
             assertThat(answered.body()).contains("\"version\":1");
