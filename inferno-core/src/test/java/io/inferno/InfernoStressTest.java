@@ -1,10 +1,13 @@
 package io.inferno;
 
 import static io.inferno.repository.TestRepository.writeYaml;
+import static io.inferno.testing.Await.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
+import io.inferno.testing.Await;
+import io.inferno.testing.ModelProbe;
 import io.inferno.testing.ScalingModel;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import java.nio.file.Path;
@@ -15,6 +18,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -56,7 +60,7 @@ class InfernoStressTest {
         int callers = 16;
         int perCaller = 400;
         try (Inferno inferno = Inferno.builder().repository(repo).build()) {
-            inferno.ready().join();
+            done(inferno.ready());
             ExecutorService pool = Executors.newFixedThreadPool(callers);
             List<Future<?>> done = new ArrayList<>();
             for (int c = 0; c < callers; c++) {
@@ -64,7 +68,7 @@ class InfernoStressTest {
                 done.add(pool.submit(() -> {
                     for (int i = 0; i < perCaller; i++) {
                         Tensor x = rowsFor(caller, i, 1 + ThreadLocalRandom.current().nextInt(5));
-                        checkOwnRows(inferno.predict(PredictRequest.of("stress", Map.of("x", x))).join(), x);
+                        checkOwnRows(done(inferno.predict(PredictRequest.of("stress", Map.of("x", x)))), x);
                     }
                     return null;
                 }));
@@ -88,13 +92,15 @@ class InfernoStressTest {
     void hotSwapsAndUnloadsUnderLoadFailNoRequest() throws Exception {
         writeYaml(repo.resolve("slowswap/1"), ScalingModel.yaml("slowswap", 1, 8));
         writeYaml(repo.resolve("slowswap/2"), ScalingModel.yaml("slowswap", 2, 8));
-        try (Inferno inferno = Inferno.builder().repository(repo).build()) {
-            inferno.ready().join();
-            inferno.load("slowswap", 1).join();
-            inferno.load("slowswap", 2).join();
+        try (ModelProbe probe = ModelProbe.open(repo);
+                Inferno inferno = Inferno.builder().repository(repo).build()) {
+            done(inferno.ready());
+            done(inferno.load("slowswap", 1));
+            done(inferno.load("slowswap", 2));
             AtomicBoolean running = new AtomicBoolean(true);
             ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
             AtomicInteger answered = new AtomicInteger();
+            Semaphore answers = new Semaphore(0); // one permit per answer: the swaps below wait for traffic
             int[] servedBy = new int[3];
             ExecutorService pool = Executors.newFixedThreadPool(8);
             List<Future<?>> done = new ArrayList<>();
@@ -104,12 +110,13 @@ class InfernoStressTest {
                     for (int i = 0; running.get() && i < 100_000; i++) {
                         Tensor x = rowsFor(caller, i % 1000, 1 + (i % 3));
                         try {
-                            Prediction p = inferno.predict(PredictRequest.of("slowswap", Map.of("x", x))).join();
+                            Prediction p = done(inferno.predict(PredictRequest.of("slowswap", Map.of("x", x))));
                             checkOwnRows(p, x);
                             synchronized (servedBy) {
                                 servedBy[(int) p.version()]++;
                             }
                             answered.incrementAndGet();
+                            answers.release();
                         } catch (RuntimeException | AssertionError e) {
                             failures.add(e);
                         }
@@ -117,16 +124,16 @@ class InfernoStressTest {
                     return null;
                 }));
             }
-            // swap back and forth, always keeping one version loaded
+            // swap back and forth, always keeping one version loaded, with requests answered between every step
             for (int round = 0; round < 6; round++) {
-                Thread.sleep(60);
-                inferno.unload("slowswap", 1).join(); // active was 2 or becomes 2
-                Thread.sleep(60);
-                inferno.load("slowswap", 1).join(); // active 1
-                Thread.sleep(60);
-                inferno.unload("slowswap", 2).join(); // active 1
-                Thread.sleep(60);
-                inferno.load("slowswap", 2).join(); // active 2
+                awaitAnswers(answers);
+                done(inferno.unload("slowswap", 1)); // active was 2 or becomes 2
+                awaitAnswers(answers);
+                done(inferno.load("slowswap", 1)); // active 1
+                awaitAnswers(answers);
+                done(inferno.unload("slowswap", 2)); // active 1
+                awaitAnswers(answers);
+                done(inferno.load("slowswap", 2)); // active 2
             }
             running.set(false);
             for (Future<?> f : done) {
@@ -137,7 +144,13 @@ class InfernoStressTest {
             assertThat(answered.get()).isGreaterThan(100);
             assertThat(servedBy[1]).isPositive();
             assertThat(servedBy[2]).isPositive();
-            assertThat(ScalingModel.CLOSED.get("slowswap:1").get()).isEqualTo(6);
+            assertThat(probe.closed("slowswap:1")).isEqualTo(6);
         }
+    }
+
+    /** Waits until the callers got 20 answers since the last step, so that each state of the swap serves some. */
+    private static void awaitAnswers(Semaphore answers) throws InterruptedException {
+        answers.drainPermits();
+        Await.acquire(answers, 20, "answers between two swaps");
     }
 }

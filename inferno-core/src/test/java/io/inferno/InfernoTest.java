@@ -1,11 +1,13 @@
 package io.inferno;
 
 import static io.inferno.repository.TestRepository.writeYaml;
+import static io.inferno.testing.Await.done;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
+import io.inferno.testing.Await;
+import io.inferno.testing.ModelProbe;
 import io.inferno.testing.ScalingModel;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
@@ -16,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,10 +29,17 @@ class InfernoTest {
     Path repo;
 
     private final List<Inferno> opened = new ArrayList<>();
+    private ModelProbe probe;
+
+    @BeforeEach
+    void openProbe() {
+        probe = ModelProbe.open(repo);
+    }
 
     @AfterEach
     void closeAll() {
         opened.forEach(Inferno::close);
+        probe.close();
     }
 
     private void model(String name, long version) {
@@ -40,7 +49,7 @@ class InfernoTest {
     private Inferno start(boolean preload) {
         Inferno inferno = Inferno.builder().repository(repo).preload(preload).build();
         opened.add(inferno);
-        inferno.ready().join();
+        done(inferno.ready());
         return inferno;
     }
 
@@ -54,8 +63,7 @@ class InfernoTest {
     }
 
     private static Throwable failure(CompletableFuture<?> f) {
-        assertThatThrownBy(f::join).isInstanceOf(CompletionException.class);
-        return f.handle((r, t) -> t instanceof CompletionException ? t.getCause() : t).join();
+        return Await.failure(f);
     }
 
     @Test
@@ -102,16 +110,20 @@ class InfernoTest {
     }
 
     @Test
-    void withPreloadOffConcurrentFirstRequestsShareOneLoad() {
+    void withPreloadOffConcurrentFirstRequestsShareOneLoad() throws Exception {
         model("slowload", 1);
         Inferno inferno = start(false);
         assertThat(inferno.model("slowload").loaded()).isEmpty();
+        ModelProbe.Gate load = probe.loads("slowload");
+        load.hold(); // every request below arrives while the load is still running
         List<CompletableFuture<Prediction>> all = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             all.add(inferno.predict(request("slowload", i)));
         }
-        all.forEach(f -> assertThat(f.join().version()).isEqualTo(1));
-        assertThat(ScalingModel.CREATED.get("slowload:1").get()).isEqualTo(1);
+        load.awaitArrivals(1);
+        load.release();
+        all.forEach(f -> assertThat(done(f).version()).isEqualTo(1));
+        assertThat(probe.created("slowload:1")).isEqualTo(1);
     }
 
     @Test
@@ -145,7 +157,7 @@ class InfernoTest {
         inferno.load("gone", 1).join();
         inferno.load("gone", 2).join();
         inferno.unload("gone", 2).join();
-        assertThat(ScalingModel.CLOSED.get("gone:2").get()).isEqualTo(1);
+        assertThat(probe.closed("gone:2")).isEqualTo(1);
         assertThat(inferno.predict(request("gone", 1)).join().version()).isEqualTo(1);
         inferno.unload("gone", 1).join();
         assertThat(inferno.model("gone").active()).isEmpty();
@@ -189,7 +201,7 @@ class InfernoTest {
         Inferno inferno = start(true);
         inferno.predict(request("closing", 1)).join();
         inferno.close();
-        assertThat(ScalingModel.CLOSED.get("closing:1").get()).isEqualTo(1);
+        assertThat(probe.closed("closing:1")).isEqualTo(1);
         assertThat(failure(inferno.predict(request("closing", 1)))).isInstanceOf(OverloadedException.class);
     }
 

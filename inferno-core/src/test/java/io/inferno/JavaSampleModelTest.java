@@ -1,5 +1,6 @@
 package io.inferno;
 
+import static io.inferno.testing.Await.done;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -31,10 +32,10 @@ class JavaSampleModelTest {
             }
         }
         try (Inferno inferno = Inferno.builder().repository(repo).build()) {
-            inferno.ready().join();
+            done(inferno.ready());
             float[] x = {1, 2, 3, 4, 0, 0, 0, 0};
-            Prediction p = inferno.predict(PredictRequest.of("java",
-                    Map.of("x", Tensor.ofFloats(Shape.of(2, 4), x)))).join();
+            Prediction p = done(inferno.predict(PredictRequest.of("java",
+                    Map.of("x", Tensor.ofFloats(Shape.of(2, 4), x)))));
             float[] probs = p.output("probs").toFloatArray();
             assertThat(probs).containsExactly(expected(x, 2), within(1e-6f));
         }

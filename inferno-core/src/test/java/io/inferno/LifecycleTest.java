@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
-import io.inferno.testing.Eventually;
+import io.inferno.testing.Await;
 import io.inferno.testing.ObservedStore;
-import io.inferno.testing.ProbeModel;
+import io.inferno.testing.ModelProbe;
+import io.inferno.testing.ScalingModel;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -40,13 +41,13 @@ class LifecycleTest {
     @TempDir
     Path repo;
 
-    private ProbeModel.Probe probe;
+    private ModelProbe probe;
     private final List<Inferno> opened = new ArrayList<>();
     private final ExecutorService side = Executors.newCachedThreadPool();
 
     @BeforeEach
     void attach() {
-        probe = ProbeModel.attach(repo);
+        probe = ModelProbe.open(repo);
     }
 
     @AfterEach
@@ -57,7 +58,7 @@ class LifecycleTest {
     }
 
     private void model(String name, long version) {
-        writeYaml(repo.resolve(name).resolve(Long.toString(version)), ProbeModel.yaml(name, version));
+        writeYaml(repo.resolve(name).resolve(Long.toString(version)), ScalingModel.yaml(name, version, 8));
     }
 
     private Inferno start(Inferno.Builder b) {
@@ -91,7 +92,7 @@ class LifecycleTest {
     // ---- hot swap and the desired state
 
     @Test
-    void aHotSwapFollowedByASweepKeepsTheListing() {
+    void aHotSwapFollowedByASweepKeepsTheListing() throws Exception {
         model("m", 1);
         model("m", 2);
         ObservedStore store = new ObservedStore();
@@ -103,19 +104,19 @@ class LifecycleTest {
         assertThat(afterSwap.loaded()).containsExactly(1L, 2L); // a load leaves the others loaded
 
         int sweeps = store.sweeps.get();
-        Eventually.await("two more sweeps", () -> store.sweeps.get() >= sweeps + 2); // so one ran whole
+        Await.until("two more sweeps", () -> store.sweeps.get() >= sweeps + 2); // so one ran whole
         assertThat(inferno.model("m")).isEqualTo(afterSwap);
         assertThat(inferno.predict(request("m").withVersion(2))).succeedsWithin(WAIT);
 
         assertThat(inferno.load("m", 2)).succeedsWithin(WAIT); // and back: both stay
         int again = store.sweeps.get();
-        Eventually.await("two more sweeps", () -> store.sweeps.get() >= again + 2);
+        Await.until("two more sweeps", () -> store.sweeps.get() >= again + 2);
         assertThat(inferno.model("m").active()).hasValue(2);
         assertThat(inferno.model("m").loaded()).containsExactly(1L, 2L);
     }
 
     @Test
-    void aSweepThatReadTheStoreBeforeAnAdminChangeCannotUndoIt() {
+    void aSweepThatReadTheStoreBeforeAnAdminChangeCannotUndoIt() throws Exception {
         model("m", 1);
         model("m", 2);
         model("m", 3);
@@ -126,10 +127,10 @@ class LifecycleTest {
         assertThat(inferno.model("m").loaded()).containsExactly(1L);
 
         // another replica records version 2; this replica's reconcile reads it and waits on 2's load
-        probe.hold("m:2");
+        probe.loads("m:2").hold();
         store.record("m", s -> s.withLoadedActive(2));
         store.notifyChange("m");
-        assertThat(probe.loadStarted("m:2")).succeedsWithin(WAIT);
+        probe.loads("m:2").awaitArrivals(1);
 
         // meanwhile an admin loads 3 here: recorded after the stale read, held before it applies
         CountDownLatch written = new CountDownLatch(1);
@@ -143,8 +144,8 @@ class LifecycleTest {
         assertThat(awaitLatch(written)).isTrue();
 
         // the stale reconcile applies now, between the admin's write and its apply
-        probe.open("m:2");
-        Eventually.await("the reconcile of revision 2 applied", () -> inferno.model("m").active().equals(
+        probe.loads("m:2").release();
+        Await.until("the reconcile of revision 2 applied", () -> inferno.model("m").active().equals(
                 OptionalLong.of(2)));
         proceed.complete(null);
         assertThat(admin).succeedsWithin(WAIT);
@@ -157,7 +158,7 @@ class LifecycleTest {
     }
 
     @Test
-    void concurrentAdminCallsOnTwoReplicasWithSweepsAndNotificationsEndOnTheRecordedState() {
+    void concurrentAdminCallsOnTwoReplicasWithSweepsAndNotificationsEndOnTheRecordedState() throws Exception {
         for (long v = 1; v <= 3; v++) {
             model("m", v);
         }
@@ -180,11 +181,11 @@ class LifecycleTest {
         }
         var recorded = store.get("m").orElseThrow();
         for (Inferno r : List.of(a, b)) {
-            Eventually.await("replica on " + recorded, () -> r.model("m").active().equals(recorded.active())
+            Await.until("replica on " + recorded, () -> r.model("m").active().equals(recorded.active())
                     && r.model("m").loaded().equals(List.copyOf(recorded.loaded())));
         }
         int sweeps = store.sweeps.get();
-        Eventually.await("two sweeps on each replica", () -> store.sweeps.get() >= sweeps + 4);
+        Await.until("two sweeps on each replica", () -> store.sweeps.get() >= sweeps + 4);
         assertThat(store.get("m")).contains(recorded);
         for (Inferno r : List.of(a, b)) {
             assertThat(r.model("m").active()).isEqualTo(recorded.active());
@@ -202,24 +203,24 @@ class LifecycleTest {
     }
 
     @Test
-    void heartbeatsGoOnWhileALoadOutlastsThem() {
+    void heartbeatsGoOnWhileALoadOutlastsThem() throws Exception {
         model("m", 1);
         ObservedStore store = new ObservedStore();
         store.record("m", s -> s.withLoadedActive(1));
-        probe.hold("m:1");
+        probe.loads("m:1").hold();
         Inferno inferno = start(builder().stateStore(store).reconcileInterval(Duration.ofMillis(10)));
-        assertThat(probe.loadStarted("m:1")).succeedsWithin(WAIT);
+        probe.loads("m:1").awaitArrivals(1);
         int before = store.heartbeats.get();
-        Eventually.await("heartbeats while the load waits", () -> store.heartbeats.get() >= before + 3);
+        Await.until("heartbeats while the load waits", () -> store.heartbeats.get() >= before + 3);
         assertThat(inferno.ready()).isNotDone();
-        probe.open("m:1");
+        probe.loads("m:1").release();
         assertThat(inferno.ready()).succeedsWithin(WAIT);
     }
 
     // ---- loads racing failures and shutdown
 
     @Test
-    void aLoadTheExecutorRefusesFailsAndIsNotRememberedAsRunning() {
+    void aLoadTheExecutorRefusesFailsAndIsNotRememberedAsRunning() throws Exception {
         model("m", 1);
         AtomicBoolean refuse = new AtomicBoolean();
         ExecutorService pool = Executors.newCachedThreadPool();
@@ -243,16 +244,16 @@ class LifecycleTest {
     }
 
     @Test
-    void closingWhileALoadRunsFreesTheModelThatLoadsLate() {
+    void closingWhileALoadRunsFreesTheModelThatLoadsLate() throws Exception {
         model("m", 1);
-        probe.hold("m:1");
+        probe.loads("m:1").hold();
         Inferno inferno = start(builder().preload(false));
         CompletableFuture<Prediction> first = inferno.predict(request("m"));
-        assertThat(probe.loadStarted("m:1")).succeedsWithin(WAIT);
+        probe.loads("m:1").awaitArrivals(1);
         CompletableFuture<Void> closing = CompletableFuture.runAsync(inferno::close, side);
-        Eventually.await("close began", () -> cause(failure(inferno.predict(request("unknown"))))
+        Await.until("close began", () -> cause(failure(inferno.predict(request("unknown"))))
                 instanceof OverloadedException); // ModelNotFoundException until then
-        probe.open("m:1");
+        probe.loads("m:1").release();
         assertThat(closing).succeedsWithin(WAIT);
         assertThat(failure(first)).isNotNull();
         assertThat(probe.created("m:1")).isEqualTo(1);
@@ -260,7 +261,7 @@ class LifecycleTest {
     }
 
     @Test
-    void aLoadTheStoreRefusesLeavesAModelThatLoadsOnFirstUseAsItWas() {
+    void aLoadTheStoreRefusesLeavesAModelThatLoadsOnFirstUseAsItWas() throws Exception {
         model("m", 1);
         model("m", 2);
         ObservedStore store = new ObservedStore();
@@ -276,7 +277,7 @@ class LifecycleTest {
     }
 
     @Test
-    void asynchronousOperationsFailTheirFutureAndNeverThrow() {
+    void asynchronousOperationsFailTheirFutureAndNeverThrow() throws Exception {
         model("m", 1);
         Inferno inferno = start(builder());
         assertThat(inferno.ready()).succeedsWithin(WAIT);
@@ -291,7 +292,7 @@ class LifecycleTest {
     // ---- a live repository
 
     @Test
-    void aVersionCopiedInAfterStartLoadsAndServesWithoutARestart() {
+    void aVersionCopiedInAfterStartLoadsAndServesWithoutARestart() throws Exception {
         model("m", 1);
         Inferno inferno = start(builder());
         assertThat(inferno.ready()).succeedsWithin(WAIT);
@@ -305,7 +306,7 @@ class LifecycleTest {
     }
 
     @Test
-    void aModelCopiedInAfterStartLoadsTheSameWay() {
+    void aModelCopiedInAfterStartLoadsTheSameWay() throws Exception {
         model("m", 1);
         Inferno inferno = start(builder());
         assertThat(inferno.ready()).succeedsWithin(WAIT);
@@ -317,11 +318,11 @@ class LifecycleTest {
     }
 
     @Test
-    void anInvalidPackageCopiedInFailsItsLoadWithTheReasonAndTheModelKeepsServing() {
+    void anInvalidPackageCopiedInFailsItsLoadWithTheReasonAndTheModelKeepsServing() throws Exception {
         model("m", 1);
         Inferno inferno = start(builder());
         assertThat(inferno.ready()).succeedsWithin(WAIT);
-        writeYaml(repo.resolve("m/2"), ProbeModel.yaml("m", 2).replace("float32, shape: [batch, 2]}",
+        writeYaml(repo.resolve("m/2"), ScalingModel.yaml("m", 2, 8).replace("float32, shape: [batch, 2]}",
                 "float33, shape: [batch, 2]}"));
         Throwable t = cause(failure(inferno.load("m", 2)));
         assertThat(t).isInstanceOf(ModelLoadException.class).hasMessageContaining("float33");
@@ -331,19 +332,19 @@ class LifecycleTest {
     }
 
     @Test
-    void aPollUpdatesTheListingAndNeverUnloadsWhatServes() throws IOException {
+    void aPollUpdatesTheListingAndNeverUnloadsWhatServes() throws Exception {
         model("m", 1);
         Inferno inferno = start(builder().repositoryPollInterval(Duration.ofMillis(10)));
         assertThat(inferno.ready()).succeedsWithin(WAIT);
         model("m", 2);
         model("fresh", 1);
-        Eventually.await("the poll found m:2 and fresh", () -> inferno.model("m").onDisk().equals(List.of(1L, 2L))
+        Await.until("the poll found m:2 and fresh", () -> inferno.model("m").onDisk().equals(List.of(1L, 2L))
                 && inferno.models().stream().anyMatch(s -> s.name().equals("fresh")));
         assertThat(inferno.model("m").active()).hasValue(1); // listed, not loaded
         assertThat(inferno.model("m").loaded()).containsExactly(1L);
 
         deleteTree(repo.resolve("m/1"));
-        Eventually.await("the poll saw m/1 go", () -> inferno.model("m").onDisk().equals(List.of(2L)));
+        Await.until("the poll saw m/1 go", () -> inferno.model("m").onDisk().equals(List.of(2L)));
         assertThat(inferno.model("m").loaded()).containsExactly(1L);
         assertThat(inferno.predict(request("m"))).succeedsWithin(WAIT).extracting(Prediction::version)
                 .isEqualTo(1L);
@@ -361,7 +362,7 @@ class LifecycleTest {
     // ---- metrics stay bounded
 
     @Test
-    void unknownModelNamesAddNoSeries() throws IOException {
+    void unknownModelNamesAddNoSeries() throws Exception {
         model("m", 1);
         Inferno inferno = start(builder());
         assertThat(inferno.ready()).succeedsWithin(WAIT);
@@ -376,7 +377,7 @@ class LifecycleTest {
     }
 
     @Test
-    void anUnloadedVersionsSeriesGoAfterItsDrainAndStayGone() throws IOException {
+    void anUnloadedVersionsSeriesGoAfterItsDrainAndStayGone() throws Exception {
         model("m", 1);
         model("m", 2);
         Inferno inferno = start(builder());
@@ -400,7 +401,7 @@ class LifecycleTest {
     // ---- the builder
 
     @Test
-    void oneBuilderBuildsIndependentInstances() {
+    void oneBuilderBuildsIndependentInstances() throws Exception {
         model("m", 1);
         Inferno.Builder b = builder();
         Inferno a = start(b);

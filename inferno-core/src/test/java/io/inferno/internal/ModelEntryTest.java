@@ -12,7 +12,8 @@ import io.inferno.runtime.Runtimes;
 import io.inferno.state.DesiredState;
 import io.inferno.testing.FakeTicker;
 import io.inferno.testing.ManualScheduler;
-import io.inferno.testing.ProbeModel;
+import io.inferno.testing.ModelProbe;
+import io.inferno.testing.ScalingModel;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,15 +35,15 @@ class ModelEntryTest {
     @TempDir
     Path repo;
 
-    private ProbeModel.Probe probe;
+    private ModelProbe probe;
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private ModelEntry entry;
 
     @BeforeEach
     void setUp() {
-        probe = ProbeModel.attach(repo);
+        probe = ModelProbe.open(repo);
         for (long v = 1; v <= 3; v++) {
-            writeYaml(repo.resolve("m/" + v), ProbeModel.yaml("m", v));
+            writeYaml(repo.resolve("m/" + v), ScalingModel.yaml("m", v, 8));
         }
         Runtimes runtimes = Runtimes.discovered(getClass().getClassLoader());
         RepositorySnapshot snapshot = new RepositoryScanner(runtimes.configParser()).scan(repo);

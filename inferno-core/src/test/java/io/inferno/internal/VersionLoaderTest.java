@@ -11,7 +11,8 @@ import io.inferno.runtime.Device;
 import io.inferno.runtime.ModelLoader;
 import io.inferno.runtime.RuntimeOptions;
 import io.inferno.runtime.Runtimes;
-import io.inferno.testing.ProbeModel;
+import io.inferno.testing.ModelProbe;
+import io.inferno.testing.ScalingModel;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.util.OptionalInt;
@@ -24,8 +25,8 @@ class VersionLoaderTest {
 
     @Test
     void aModelWhoseSetupFailsAfterTheRuntimeLoadedItIsClosed() {
-        writeYaml(repo.resolve("m/1"), ProbeModel.yaml("m", 1));
-        try (ProbeModel.Probe probe = ProbeModel.attach(repo)) {
+        writeYaml(repo.resolve("m/1"), ScalingModel.yaml("m", 1, 8));
+        try (ModelProbe probe = ModelProbe.open(repo)) {
             Runtimes runtimes = Runtimes.discovered(getClass().getClassLoader());
             ModelPackage pkg = new RepositoryScanner(runtimes.configParser()).scan(repo).find("m", 1).orElseThrow();
             VersionLoader loader = new VersionLoader(

@@ -4,30 +4,33 @@ import io.inferno.runtime.Model;
 import io.inferno.runtime.ModelContext;
 import io.inferno.tensor.Tensor;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Optional;
 
 /**
  * A Java-entrypoint model for engine tests: {@code y = x * version}, so the version that answered shows in the
- * numbers. Counts its instances per model id, and sleeps {@code sleepMs} per batch when the model's name starts
- * with {@code slow} (to make batches overlap).
+ * numbers. When its test opened a {@link ModelProbe} on the repository, it reports its instances there and passes
+ * the probe's gates: its load (constructor) passes {@code loads(name)} then {@code loads(name:version)}, and each prediction of non-zero inputs
+ * passes {@code predictions(name)} (the load-time dry run predicts zeros). It sleeps 3 ms per batch when the
+ * model's name starts with {@code slow}, so that batches take some time and overlap.
  */
 public final class ScalingModel implements Model {
-    public static final Map<String, AtomicInteger> CREATED = new ConcurrentHashMap<>();
-    public static final Map<String, AtomicInteger> CLOSED = new ConcurrentHashMap<>();
-
     private final String id;
+    private final String name;
     private final float factor;
     private final long sleepMs;
+    private final Optional<ModelProbe> probe;
 
     public ScalingModel(ModelContext context) throws InterruptedException {
         id = context.config().id();
+        name = context.config().name();
         factor = context.config().version();
-        sleepMs = context.config().name().startsWith("slow") ? 3 : 0;
-        if (context.config().name().startsWith("slowload")) {
-            Thread.sleep(200);
+        sleepMs = name.startsWith("slow") ? 3 : 0;
+        probe = ModelProbe.of(context);
+        if (probe.isPresent()) {
+            probe.get().loads(name).pass();
+            probe.get().loads(id).pass();
+            probe.get().recordCreated(id);
         }
-        CREATED.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
     }
 
     /** The model.yaml of a scaling model: {@code x} float32 [batch, 2] to {@code y} float32 [batch, 2]. */
@@ -52,19 +55,31 @@ public final class ScalingModel implements Model {
 
     @Override
     public Map<String, Tensor> predict(Map<String, Tensor> inputs) throws InterruptedException {
-        if (sleepMs > 0) {
-            Thread.sleep(sleepMs);
-        }
         Tensor x = inputs.get("x");
         float[] v = x.toFloatArray();
+        if (probe.isPresent() && !allZero(v)) {
+            probe.get().predictions(name).pass();
+        }
+        if (sleepMs > 0) {
+            Thread.sleep(sleepMs); // the model's own compute time, not a wait for something else
+        }
         for (int i = 0; i < v.length; i++) {
             v[i] *= factor;
         }
         return Map.of("y", Tensor.ofFloats(x.shape(), v), "x_copy", x);
     }
 
+    private static boolean allZero(float[] v) {
+        for (float f : v) {
+            if (f != 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public void close() {
-        CLOSED.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+        probe.ifPresent(p -> p.recordClosed(id));
     }
 }

@@ -3,8 +3,11 @@ package io.inferno.http;
 import static io.inferno.http.ServerHarness.json;
 import static io.inferno.http.ServerHarness.xBody;
 import static io.inferno.repository.TestRepository.writeYaml;
+import static io.inferno.testing.Await.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inferno.testing.Await;
+import io.inferno.testing.ModelProbe;
 import io.inferno.testing.ScalingModel;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -41,25 +44,32 @@ class AdminAuthAndShutdownTest {
 
     @Test
     void shutdownTurnsReadinessOffRefusesNewWorkAndAnswersAcceptedRequests() throws Exception {
-        writeYaml(repo.resolve("slow_1200/1"), TestModels.yaml("slow_1200", 1, TestModels.Slow.class.getName(), 8, 1));
+        writeYaml(repo.resolve("gated/1"), TestModels.yaml("gated", 1, TestModels.Gated.class.getName(), 8, 1));
+        ModelProbe probe = ModelProbe.open(repo);
+        ModelProbe.Gate predictions = probe.predictions("gated");
         ServerHarness http = new ServerHarness(repo, Map.of());
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             assertThat(http.get("/health/ready").statusCode()).isEqualTo(200);
+            predictions.hold();
             CompletableFuture<HttpResponse<String>> inFlight =
-                    CompletableFuture.supplyAsync(() -> http.post("/v1/models/slow_1200:predict", xBody(1)), pool);
-            Thread.sleep(400); // accepted and running (it sleeps 1.2 s)
+                    CompletableFuture.supplyAsync(() -> http.post("/v1/models/gated:predict", xBody(1)), pool);
+            predictions.awaitArrivals(1); // accepted and running, held in the model
             CompletableFuture<Void> stopping = CompletableFuture.runAsync(http.server::shutdown, pool);
-            Thread.sleep(150);
+            // the drain waits for the held request, so the server answers while it shuts down
+            Await.until("readiness turned off", () -> http.get("/health/ready").statusCode() == 503);
             HttpResponse<String> ready = http.get("/health/ready");
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(json(ready).get("detail").asText()).isEqualTo("shutting down");
-            HttpResponse<String> refused = http.post("/v1/models/slow_1200:predict", xBody(1));
+            HttpResponse<String> refused = http.post("/v1/models/gated:predict", xBody(1));
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
-            assertThat(inFlight.get().statusCode()).isEqualTo(200);
-            stopping.get();
+            assertThat(stopping).isNotDone(); // still draining the accepted request
+            predictions.release();
+            assertThat(done(inFlight).statusCode()).isEqualTo(200);
+            done(stopping);
         } finally {
+            probe.close(); // opens the gate, if an assertion above failed first
             pool.shutdown();
             http.close();
         }

@@ -2,18 +2,20 @@ package io.inferno.http;
 
 import static io.inferno.http.ServerHarness.json;
 import static io.inferno.http.ServerHarness.xBody;
+import static io.inferno.testing.Await.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.inferno.testing.Await;
+import io.inferno.testing.ModelProbe;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -33,14 +35,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InfernoServerTest {
     private ServerHarness http;
+    private ModelProbe probe;
 
     @BeforeAll
     void start(@TempDir Path root) {
+        probe = ModelProbe.open(root);
         http = new ServerHarness(ServerHarness.standardRepository(root), Map.of("MAX_REQUEST_BYTES", "65536"));
     }
 
     @AfterAll
     void stop() {
+        probe.close();
         http.close();
     }
 
@@ -177,28 +182,44 @@ class InfernoServerTest {
     }
 
     @Test
-    void aFullQueueIs503WithRetryAfterAndAnExpiredRequestIs504() {
-        // slow_400: one batch at a time, one request queued at most, 400 ms per request
-        ExecutorService callers = Executors.newFixedThreadPool(4);
-        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            all.add(CompletableFuture.supplyAsync(() -> http.post("/v1/models/slow_400:predict", xBody(1)), callers));
-        }
-        List<Integer> statuses = all.stream().map(f -> f.join().statusCode()).toList();
-        assertThat(statuses).contains(200, 503);
-        HttpResponse<String> refused = all.stream().map(CompletableFuture::join)
-                .filter(r -> r.statusCode() == 503).findFirst().orElseThrow();
-        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
-        assertThat(json(refused).get("detail").asText()).contains("queue is full");
+    void aFullQueueIs503WithRetryAfterAndAnExpiredRequestIs504() throws Exception {
+        // gated: one batch of one request at a time, one request queued at most; predictions wait at the gate
+        ModelProbe.Gate gate = probe.predictions("gated");
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        gate.hold();
+        try {
+            var running = CompletableFuture.supplyAsync(() -> http.post("/v1/models/gated:predict", xBody(1)),
+                    callers);
+            gate.awaitArrivals(1);
 
-        var busy = CompletableFuture.supplyAsync(() -> http.post("/v1/models/slow_400:predict", xBody(1)), callers);
-        sleep(100);
-        HttpResponse<String> late = http.post("/v1/models/slow_400:predict",
-                xBody(1).replace("}}}", "}}, \"timeout_ms\": 50}"));
-        assertThat(late.statusCode()).as(late.body()).isEqualTo(504);
-        assertThat(json(late).get("detail").asText()).contains("timed out after waiting");
-        assertThat(busy.join().statusCode()).isEqualTo(200);
-        callers.shutdown();
+            HttpResponse<String> late = http.post("/v1/models/gated:predict",
+                    xBody(1).replace("}}}", "}}, \"timeout_ms\": 50}"));
+            assertThat(late.statusCode()).as(late.body()).isEqualTo(504);
+            assertThat(json(late).get("detail").asText()).contains("timed out after waiting");
+
+            var queued = CompletableFuture.supplyAsync(() -> http.post("/v1/models/gated:predict", xBody(1)),
+                    callers);
+            Await.until("one request queued behind the running one", () -> queueDepth("gated") == 1);
+            HttpResponse<String> refused = http.post("/v1/models/gated:predict", xBody(1));
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(json(refused).get("detail").asText()).contains("queue is full");
+
+            gate.release();
+            assertThat(done(running).statusCode()).isEqualTo(200);
+            assertThat(done(queued).statusCode()).isEqualTo(200);
+        } finally {
+            gate.release();
+            callers.shutdown();
+        }
+    }
+
+    private double queueDepth(String model) {
+        return http.inferno.metricsRegistry().scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals("infer_queue_depth"))
+                .flatMap(s -> ((GaugeSnapshot) s).getDataPoints().stream())
+                .filter(d -> model.equals(d.getLabels().get("model")))
+                .mapToDouble(GaugeSnapshot.GaugeDataPointSnapshot::getValue).findFirst().orElse(0);
     }
 
     @Test
@@ -206,7 +227,7 @@ class InfernoServerTest {
         JsonNode r = json(http.get("/v1/models"));
         Map<String, JsonNode> byName = new java.util.HashMap<>();
         r.get("models").forEach(m -> byName.put(m.get("name").asText(), m));
-        assertThat(byName).containsKeys("scale", "torchscript", "java", "multi_io", "failing", "slow_400");
+        assertThat(byName).containsKeys("scale", "torchscript", "java", "multi_io", "failing", "gated");
         assertThat(byName.get("torchscript").get("versions_on_disk").toString()).isEqualTo("[1,2]");
         assertThat(byName.get("torchscript").get("active_version").asLong()).isEqualTo(2);
         assertThat(r.at("/state_store/healthy").asBoolean()).isTrue();
@@ -280,13 +301,5 @@ class InfernoServerTest {
         }
         assertThat(documented).containsExactlyInAnyOrderElementsOf(http.server.registeredRoutes());
         assertThat(http.server.registeredRoutes()).containsExactlyInAnyOrderElementsOf(InfernoServer.ROUTES);
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

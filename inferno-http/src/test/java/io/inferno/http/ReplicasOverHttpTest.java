@@ -6,6 +6,7 @@ import static io.inferno.repository.TestRepository.writeYaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferno.redis.EmbeddedRedis;
+import io.inferno.testing.Await;
 import io.inferno.testing.ScalingModel;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ class ReplicasOverHttpTest {
     }
 
     private static Duration await(String what, BooleanSupplier condition) throws InterruptedException {
-        return EmbeddedRedis.await(Duration.ofSeconds(10), what, condition);
+        return Await.until(what, condition);
     }
 
     @Test
@@ -58,7 +59,6 @@ class ReplicasOverHttpTest {
                 Duration load = await("b and c serve version 1",
                         () -> versionServed(b) == 1 && versionServed(c) == 1);
                 System.out.printf("fleet of 3 converged on a load in %d ms%n", load.toMillis());
-                assertThat(load).isLessThan(Duration.ofSeconds(1));
 
                 assertThat(c.post("/v1/models:load", "{\"name\": \"scale\", \"version\": 2}").statusCode())
                         .isEqualTo(200);
@@ -68,7 +68,6 @@ class ReplicasOverHttpTest {
                         && a.post("/v1/models/scale/versions/1:predict", xBody(1)).statusCode() == 404
                         && b.post("/v1/models/scale/versions/1:predict", xBody(1)).statusCode() == 404);
                 System.out.printf("fleet of 3 converged on an unload in %d ms%n", unload.toMillis());
-                assertThat(unload).isLessThan(Duration.ofSeconds(1));
 
                 await("every replica in the fleet view", () -> json(a.get("/v1/models")).get("fleet").size() == 3);
                 assertThat(json(a.get("/v1/models")).at("/state_store/shared").asBoolean()).isTrue();

@@ -1,6 +1,7 @@
 package io.inferno.http;
 
 import static io.inferno.repository.TestRepository.writeYaml;
+import static io.inferno.testing.Await.done;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,7 +36,7 @@ final class ServerHarness implements AutoCloseable {
         all.put("REPO_ROOT", repo.toString());
         ServerSettings settings = ServerSettings.fromEnvironment(all);
         inferno = Main.inferno(settings);
-        inferno.ready().join();
+        done(inferno.ready());
         server = InfernoServer.start(settings, inferno);
     }
 
@@ -45,7 +46,7 @@ final class ServerHarness implements AutoCloseable {
         writeYaml(root.resolve("scale/2"), ScalingModel.yaml("scale", 2, 8));
         writeYaml(root.resolve("failing/1"),
                 TestModels.yaml("failing", 1, TestModels.Failing.class.getName(), 16, 8));
-        writeYaml(root.resolve("slow_400/1"), TestModels.yaml("slow_400", 1, TestModels.Slow.class.getName(), 1, 1));
+        writeYaml(root.resolve("gated/1"), TestModels.yaml("gated", 1, TestModels.Gated.class.getName(), 1, 1));
         writeYaml(root.resolve("broken/1"), TestModels.yaml("broken", 1, "com.acme.Missing", 16, 8));
         for (String sample : new String[] {"java/1", "torchscript/1", "torchscript/2", "multi_io/1"}) {
             copy(Path.of("..", "models").resolve(sample), root.resolve(sample));

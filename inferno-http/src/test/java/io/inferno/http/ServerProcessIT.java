@@ -1,9 +1,11 @@
 package io.inferno.http;
 
+import static io.inferno.testing.Await.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferno.repository.TestRepository;
 import io.inferno.runtime.JarCompiler;
+import io.inferno.testing.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -12,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The standalone jar as an operator runs it: {@code java -jar inferno-server.jar}, configured by environment,
- * stopped with SIGTERM while a request is in flight.
+ * stopped with SIGTERM while a request is in flight. The server is another process, so the test follows it through
+ * what an operator sees (its log and its HTTP answers) and holds the in-flight request with a file the
+ * model waits for.
  */
 class ServerProcessIT {
     @TempDir
@@ -30,13 +33,26 @@ class ServerProcessIT {
     private static final String SLOW = """
             package com.acme;
             import io.inferno.runtime.Model;
+            import io.inferno.runtime.ModelContext;
             import io.inferno.tensor.Tensor;
+            import java.nio.file.Files;
+            import java.nio.file.Path;
             import java.util.Map;
             public class Slow implements Model {
+                private final Path release;
+                public Slow(ModelContext context) {
+                    release = context.resolve("release");
+                }
+                /** Says it runs, then waits until the test creates the file "release" (the dry run does not). */
                 @Override
-                public Map<String, Tensor> predict(Map<String, Tensor> inputs) throws InterruptedException {
+                public Map<String, Tensor> predict(Map<String, Tensor> inputs) throws Exception {
                     if (inputs.get("x").toFloatArray()[0] != 0f) {
-                        Thread.sleep(1500);
+                        System.out.println("slow: predicting");
+                        System.out.flush();
+                        long end = System.nanoTime() + 30_000_000_000L;
+                        while (!Files.exists(release) && System.nanoTime() - end < 0) {
+                            Thread.sleep(10); // another process: a file is the simplest signal it can see
+                        }
                     }
                     return Map.of("y", inputs.get("x"));
                 }
@@ -69,13 +85,15 @@ class ServerProcessIT {
                     HttpRequest.newBuilder(base.resolve("/v1/models/slow:predict"))
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            Thread.sleep(400);
+            awaitLogLine(log, "slow: predicting"); // accepted and running
             server.destroy(); // SIGTERM
-            Thread.sleep(300);
+            awaitLogLine(log, "shutting down: draining accepted requests");
             HttpResponse<String> ready = client.send(HttpRequest.newBuilder(base.resolve("/health/ready")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(ready.statusCode()).isEqualTo(503);
-            HttpResponse<String> answered = inFlight.get(10, TimeUnit.SECONDS);
+            assertThat(inFlight).isNotDone();
+            Files.createFile(repo.resolve("slow/1/release")); // lets the in-flight prediction finish
+            HttpResponse<String> answered = done(inFlight);
             assertThat(answered.statusCode()).as(Files.readString(log)).isEqualTo(200);
             assertThat(answered.body()).contains("\"version\":1");
             assertThat(server.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -89,22 +107,34 @@ class ServerProcessIT {
         }
     }
 
+    /** Polls /health/ready until it answers 200 (nothing else tells a test that another process listens). */
     private static void awaitReady(HttpClient client, URI base, Process server, Path log) throws Exception {
-        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < end) {
+        Await.until("server ready", () -> {
             if (!server.isAlive()) {
-                throw new AssertionError("server exited: " + Files.readString(log));
+                throw new AssertionError("server exited: " + read(log));
             }
             try {
-                if (client.send(HttpRequest.newBuilder(base.resolve("/health/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-                    return;
-                }
+                return client.send(HttpRequest.newBuilder(base.resolve("/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
             } catch (IOException notYet) {
-                // not listening yet
+                return false; // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
             }
-            Thread.sleep(200);
+        });
+    }
+
+    /** Polls the server's log until a line contains {@code text}. */
+    private static void awaitLogLine(Path log, String text) throws InterruptedException {
+        Await.until("log line '" + text + "'", () -> read(log).contains(text));
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        throw new AssertionError("server not ready in 60 s: " + Files.readString(log));
     }
 }

@@ -3,7 +3,9 @@ package io.inferno.http;
 import io.inferno.runtime.Model;
 import io.inferno.runtime.ModelContext;
 import io.inferno.tensor.Tensor;
+import io.inferno.testing.ModelProbe;
 import java.util.Map;
+import java.util.Optional;
 
 /** Java-entrypoint models for the server tests, loaded from the test class path. */
 public final class TestModels {
@@ -20,19 +22,23 @@ public final class TestModels {
         }
     }
 
-    /** Echoes {@code x} as {@code y} after sleeping {@code sleep_ms} read from the model name's suffix. */
-    public static final class Slow implements Model {
-        private final long sleepMs;
+    /**
+     * Echoes {@code x} as {@code y}; a prediction (not the load-time dry run of zeros) first passes the gate
+     * {@code predictions(name)} of the test's {@link ModelProbe}, so the test decides how long it runs.
+     */
+    public static final class Gated implements Model {
+        private final String name;
+        private final Optional<ModelProbe> probe;
 
-        public Slow(ModelContext context) {
-            String name = context.config().name();
-            sleepMs = Long.parseLong(name.substring(name.lastIndexOf('_') + 1));
+        public Gated(ModelContext context) {
+            name = context.config().name();
+            probe = ModelProbe.of(context);
         }
 
         @Override
         public Map<String, Tensor> predict(Map<String, Tensor> inputs) throws InterruptedException {
-            if (inputs.get("x").toFloatArray()[0] != 0f) {
-                Thread.sleep(sleepMs);
+            if (inputs.get("x").toFloatArray()[0] != 0f && probe.isPresent()) {
+                probe.get().predictions(name).pass();
             }
             return Map.of("y", inputs.get("x"));
         }

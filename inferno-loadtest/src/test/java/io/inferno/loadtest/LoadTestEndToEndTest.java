@@ -1,6 +1,7 @@
 package io.inferno.loadtest;
 
 import static io.inferno.repository.TestRepository.writeYaml;
+import static io.inferno.testing.Await.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,7 +34,7 @@ class LoadTestEndToEndTest {
         writeYaml(repo.resolve("scale/2"), ScalingModel.yaml("scale", 2, 8));
         ServerSettings settings = ServerSettings.fromEnvironment(Map.of("PORT", "0", "HOST", "127.0.0.1"));
         Inferno inferno = Inferno.builder().repository(repo).build();
-        inferno.ready().join();
+        done(inferno.ready());
         server = InfernoServer.start(settings, inferno);
         host = "http://127.0.0.1:" + server.port();
     }

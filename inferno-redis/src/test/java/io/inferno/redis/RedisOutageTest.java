@@ -1,6 +1,6 @@
 package io.inferno.redis;
 
-import static io.inferno.redis.EmbeddedRedis.await;
+import static io.inferno.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -60,43 +60,41 @@ class RedisOutageTest {
         List<String> heard = new CopyOnWriteArrayList<>();
         other.subscribe(heard::add);
         store.update("m", s -> s.withLoadedActive(1));
-        await(Duration.ofSeconds(1), "notification before the outage", () -> heard.contains("m"));
+        until("notification before the outage", () -> heard.contains("m"));
 
         redis.stop();
         long start = System.nanoTime();
+        // fails fast: refused as disconnected, not after waiting out the command timeout
         assertThatThrownBy(() -> store.update("m", s -> s.withLoadedActive(2)))
                 .isInstanceOf(StateUnavailableException.class)
-                .hasMessageStartingWith("shared state unavailable: ");
+                .hasMessageStartingWith("shared state unavailable: ")
+                .message().doesNotContain("timed out");
         Duration failedIn = Duration.ofNanos(System.nanoTime() - start);
-        assertThat(failedIn).isLessThan(Duration.ofSeconds(2));
         assertThat(store.healthy()).isFalse();
         for (Runnable call : List.<Runnable>of(() -> store.get("m"), store::all, store::fleet,
                 () -> store.heartbeat(new ReplicaReport("r", Map.of(), Instant.now())))) {
-            long t = System.nanoTime();
-            assertThatThrownBy(call::run).isInstanceOf(StateUnavailableException.class);
-            assertThat(Duration.ofNanos(System.nanoTime() - t)).isLessThan(Duration.ofSeconds(2));
+            assertThatThrownBy(call::run).isInstanceOf(StateUnavailableException.class)
+                    .message().doesNotContain("timed out");
         }
         assertThat(other.healthy()).isFalse(); // its connections are closed, though it made no call
-        Thread.sleep(3000); // long enough for the reconnect delay to reach its cap (1 s by default)
 
         redis.restart();
         long back = System.nanoTime();
         DesiredState after = retryUntilAvailable(() -> store.update("m", s -> s.withLoadedActive(2)));
         Duration recoveredIn = Duration.ofNanos(System.nanoTime() - back);
-        assertThat(recoveredIn).isLessThan(Duration.ofMillis(1500)); // the reconnect delay's cap, and a little
         assertThat(after.revision()).isEqualTo(2); // the append-only file kept revision 1 through the restart
-        await(Duration.ofSeconds(2), "healthy again once the pub/sub connection is back too", store::healthy);
+        until("healthy again once the pub/sub connection is back too", store::healthy);
 
         // both stores' pub/sub connections re-subscribe by themselves (a change published before that is not
         // heard: the reconciler's sweep covers that gap)
         RedisClient raw = RedisClient.create(redis.uri());
         try (StatefulRedisConnection<String, String> c = raw.connect()) {
             String channel = RedisStateStore.DEFAULT_PREFIX + ":changes";
-            Duration resubscribedIn = await(Duration.ofSeconds(3), "both stores subscribed again",
+            Duration resubscribedIn = until("both stores subscribed again",
                     () -> c.sync().pubsubNumsub(channel).get(channel) == 2);
             heard.clear();
             store.update("m", s -> s.withLoadedActive(3));
-            Duration heardIn = await(Duration.ofSeconds(1), "notification after the restart",
+            Duration heardIn = until("notification after the restart",
                     () -> heard.contains("m"));
             assertThat(other.get("m").orElseThrow().revision()).isEqualTo(3);
             assertThat(other.healthy()).isTrue();
@@ -119,7 +117,7 @@ class RedisOutageTest {
             assertThatThrownBy(() -> store.update("m", s -> s.withLoadedActive(2)))
                     .isInstanceOf(StateUnavailableException.class).hasMessageContaining("timed out");
             Duration failedIn = Duration.ofNanos(System.nanoTime() - start);
-            assertThat(failedIn).isBetween(TIMEOUT.minusMillis(50), TIMEOUT.plusSeconds(1));
+            assertThat(failedIn).isGreaterThanOrEqualTo(TIMEOUT.minusMillis(50)); // it did wait for the timeout
             assertThat(store.healthy()).isFalse();
             System.out.printf("frozen Redis: update failed after %d ms (command timeout %d ms)%n",
                     failedIn.toMillis(), TIMEOUT.toMillis());
@@ -138,9 +136,7 @@ class RedisOutageTest {
     @Test
     void aStoreCreatedWhileRedisIsDownStartsUnhealthyAndConnectsWhenRedisAppears() throws Exception {
         redis.stop();
-        long start = System.nanoTime();
-        RedisStateStore store = store();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        RedisStateStore store = store(); // returns without Redis
         List<String> heard = new CopyOnWriteArrayList<>();
         store.subscribe(heard::add); // before it ever connected
         assertThat(store.healthy()).isFalse();
@@ -152,7 +148,7 @@ class RedisOutageTest {
         retryUntilAvailable(() -> store.update("m", s -> s.withLoadedActive(1)));
         Duration usableIn = Duration.ofNanos(System.nanoTime() - back);
         assertThat(store.healthy()).isTrue(); // both connections were opened before the store was usable
-        await(Duration.ofSeconds(1), "own notification", () -> heard.contains("m"));
+        until("own notification", () -> heard.contains("m"));
         System.out.printf("store created while down: usable %d ms after Redis started%n", usableIn.toMillis());
     }
 
@@ -162,7 +158,7 @@ class RedisOutageTest {
         RedisStateStore store = store();
         assertThat(connectorThreads()).isNotEmpty();
         store.close();
-        await(Duration.ofSeconds(2), "connector thread ends", () -> connectorThreads().isEmpty());
+        until("connector thread ends", () -> connectorThreads().isEmpty());
     }
 
     private static List<Thread> connectorThreads() {
@@ -170,9 +166,12 @@ class RedisOutageTest {
                 .filter(t -> t.getName().equals("inferno-redis-connect") && t.isAlive()).toList();
     }
 
-    /** Retries {@code call} while it fails with StateUnavailableException, for at most 5 s. */
+    /**
+     * Retries {@code call} while it fails with StateUnavailableException (nothing signals a reconnection), for at
+     * most {@link io.inferno.testing.Await#LIMIT}.
+     */
     private static <T> T retryUntilAvailable(java.util.function.Supplier<T> call) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long end = System.nanoTime() + io.inferno.testing.Await.LIMIT.toNanos();
         while (true) {
             try {
                 return call.get();

@@ -1,12 +1,13 @@
 package io.inferno.redis;
 
-import static io.inferno.redis.EmbeddedRedis.await;
+import static io.inferno.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.inferno.StateUnavailableException;
 import io.inferno.state.DesiredState;
 import io.inferno.state.ReplicaReport;
+import io.inferno.testing.Await;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -22,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -143,8 +145,8 @@ class RedisStateStoreTest {
             Future<?> fa = threads.submit(() -> addVersions(a, go, 1, perThread));
             Future<?> fb = threads.submit(() -> addVersions(b, go, 1001, perThread));
             go.countDown();
-            fa.get();
-            fb.get();
+            fa.get(Await.LIMIT.toSeconds(), TimeUnit.SECONDS);
+            fb.get(Await.LIMIT.toSeconds(), TimeUnit.SECONDS);
         } finally {
             threads.shutdownNow();
         }
@@ -159,7 +161,7 @@ class RedisStateStoreTest {
 
     private static Void addVersions(RedisStateStore store, CountDownLatch go, long first, int count)
             throws InterruptedException {
-        go.await();
+        Await.open(go, "start");
         for (long v = first; v < first + count; v++) {
             long version = v;
             store.update("m", s -> s.withLoadedActive(version));
@@ -176,14 +178,13 @@ class RedisStateStoreTest {
 
         long start = System.nanoTime();
         writer.update("m", s -> s.withLoadedActive(1));
-        Duration took = await(Duration.ofSeconds(1), "notification", () -> heard.contains("m"));
+        until("notification", () -> heard.contains("m"));
+        long tookNanos = System.nanoTime() - start;
         writer.update("other", s -> s.withLoadedActive(1));
-        await(Duration.ofSeconds(1), "second notification", () -> heard.contains("other"));
+        until("second notification", () -> heard.contains("other"));
 
         assertThat(heard).containsExactly("m", "other");
-        System.out.printf("notification heard %d us after the update started%n",
-                (System.nanoTime() - start) / 1000);
-        assertThat(took).isLessThan(Duration.ofSeconds(1));
+        System.out.printf("notification heard %d us after the update started%n", tookNanos / 1000);
     }
 
     @Test
@@ -201,16 +202,18 @@ class RedisStateStoreTest {
             }
             return s.withLoadedActive(1);
         });
-        await(Duration.ofSeconds(1), "notification", () -> !heard.isEmpty());
-        Thread.sleep(100);
+        // notifications from one writer arrive in order: once the next change is heard, a second message for the
+        // first change would have been heard before it
+        writer.update("next", s -> s.withLoadedActive(1));
+        until("notification of the next change", () -> heard.contains("next"));
 
-        assertThat(heard).containsExactly("m"); // one write, one message
+        assertThat(heard).containsExactly("m", "next"); // one write, one message
         assertThat(writer.get("m").orElseThrow().revision()).isEqualTo(6);
     }
 
     @Test
     void heartbeatsAreListedUntilTheyExpire() throws Exception {
-        Duration ttl = Duration.ofMillis(400);
+        Duration ttl = Duration.ofSeconds(30); // longer than the test: the expiry is brought forward below
         RedisStateStore a = store(RedisStateStore.builder(EmbeddedRedis.sharedUri()).prefix(prefix).heartbeatTtl(ttl));
         RedisStateStore b = store(RedisStateStore.builder(EmbeddedRedis.sharedUri()).prefix(prefix).heartbeatTtl(ttl));
         Instant at = Instant.parse("2025-01-02T03:04:05.678Z");
@@ -225,17 +228,24 @@ class RedisStateStoreTest {
                 .isEqualTo("{\"replica\":\"replica-a\",\"loaded\":{\"m\":[1,2],\"n\":[]},\"at\":\"" + at + "\"}");
         assertThat(redisCli.pttl(key)).isBetween(1L, ttl.toMillis());
 
-        await(Duration.ofSeconds(3), "heartbeats expire", () -> a.fleet().isEmpty());
+        // as if the TTL had run out, without waiting for it
+        redisCli.pexpire(key, 1);
+        until("replica-a's heartbeat expires", () -> a.fleet().equals(List.of(rb)));
+        redisCli.pexpire(prefix + ":replica:replica-b", 1);
+        until("every heartbeat expires", () -> a.fleet().isEmpty());
     }
 
     @Test
     void aRenewedHeartbeatStaysListed() throws Exception {
-        RedisStateStore a = store(RedisStateStore.builder(EmbeddedRedis.sharedUri()).prefix(prefix)
-                .heartbeatTtl(Duration.ofMillis(300)));
-        for (int i = 0; i < 6; i++) {
+        Duration ttl = Duration.ofSeconds(30);
+        RedisStateStore a = store(RedisStateStore.builder(EmbeddedRedis.sharedUri()).prefix(prefix).heartbeatTtl(ttl));
+        String key = prefix + ":replica:r";
+        for (int i = 0; i < 3; i++) {
             a.heartbeat(new ReplicaReport("r", Map.of(), Instant.now()));
-            Thread.sleep(100);
+            assertThat(redisCli.pttl(key)).as("TTL after heartbeat %d", i).isGreaterThan(1_000L)
+                    .isLessThanOrEqualTo(ttl.toMillis());
             assertThat(a.fleet()).hasSize(1);
+            redisCli.pexpire(key, 1_000); // most of the TTL has run out: the next heartbeat must renew it
         }
     }
 

@@ -44,7 +44,7 @@ class ConcurrencyTest {
                 for (int t = 0; t < THREADS; t++) {
                     int thread = t;
                     done.add(pool.submit(() -> {
-                        start.await();
+                        start.await(60, TimeUnit.SECONDS);
                         for (int i = 0; i < CALLS; i++) {
                             Tensor probs = model.predict(Map.of("tokens", inputs.get(thread).get(i))).get("probs");
                             assertThat(probs).as("thread %d call %d", thread, i)
