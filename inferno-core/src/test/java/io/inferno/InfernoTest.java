@@ -71,7 +71,7 @@ class InfernoTest {
         model("scale", 1);
         model("scale", 3);
         Inferno inferno = start(true);
-        Prediction p = inferno.predict(request("scale", 1, 2)).join();
+        Prediction p = done(inferno.predict(request("scale", 1, 2)));
         assertThat(p.version()).isEqualTo(3);
         assertThat(p.output("y").toFloatArray()).containsExactly(3, -3, 6, -6);
         assertThat(p.outputs()).containsOnlyKeys("y", "x_copy");
@@ -85,7 +85,7 @@ class InfernoTest {
     void returnsOnlyTheRequestedOutputs() {
         model("scale", 1);
         Inferno inferno = start(true);
-        Prediction p = inferno.predict(request("scale", 1).withOutputs(List.of("y"))).join();
+        Prediction p = done(inferno.predict(request("scale", 1).withOutputs(List.of("y"))));
         assertThat(p.outputs()).containsOnlyKeys("y");
     }
 
@@ -130,7 +130,7 @@ class InfernoTest {
     void describeLoadsLazilyAndReportsTheSignature() {
         model("lazy", 2);
         Inferno inferno = start(false);
-        ModelDescription d = inferno.describe("lazy", OptionalLong.empty()).join();
+        ModelDescription d = done(inferno.describe("lazy", OptionalLong.empty()));
         assertThat(d.version()).isEqualTo(2);
         assertThat(d.signature().inputNamesText()).isEqualTo("x");
         assertThat(inferno.model("lazy").loaded()).containsExactly(2L);
@@ -141,10 +141,10 @@ class InfernoTest {
         model("swap", 1);
         model("swap", 2);
         Inferno inferno = start(true);
-        assertThat(inferno.predict(request("swap", 1)).join().version()).isEqualTo(2);
-        inferno.load("swap", 1).join();
-        assertThat(inferno.predict(request("swap", 1)).join().version()).isEqualTo(1);
-        assertThat(inferno.predict(request("swap", 1).withVersion(2)).join().output("y").toFloatArray())
+        assertThat(done(inferno.predict(request("swap", 1))).version()).isEqualTo(2);
+        done(inferno.load("swap", 1));
+        assertThat(done(inferno.predict(request("swap", 1))).version()).isEqualTo(1);
+        assertThat(done(inferno.predict(request("swap", 1).withVersion(2))).output("y").toFloatArray())
                 .containsExactly(2, -2);
         assertThat(inferno.model("swap").loaded()).containsExactly(1L, 2L);
     }
@@ -154,18 +154,18 @@ class InfernoTest {
         model("gone", 1);
         model("gone", 2);
         Inferno inferno = start(true);
-        inferno.load("gone", 1).join();
-        inferno.load("gone", 2).join();
-        inferno.unload("gone", 2).join();
+        done(inferno.load("gone", 1));
+        done(inferno.load("gone", 2));
+        done(inferno.unload("gone", 2));
         assertThat(probe.closed("gone:2")).isEqualTo(1);
-        assertThat(inferno.predict(request("gone", 1)).join().version()).isEqualTo(1);
-        inferno.unload("gone", 1).join();
+        assertThat(done(inferno.predict(request("gone", 1))).version()).isEqualTo(1);
+        done(inferno.unload("gone", 1));
         assertThat(inferno.model("gone").active()).isEmpty();
         assertThat(failure(inferno.predict(request("gone", 1)))).isInstanceOf(ModelNotFoundException.class)
                 .hasMessage("model not found or not loaded");
         assertThat(failure(inferno.unload("gone", 1))).isInstanceOf(ModelNotFoundException.class);
-        inferno.load("gone", 1).join();
-        assertThat(inferno.predict(request("gone", 1)).join().version()).isEqualTo(1);
+        done(inferno.load("gone", 1));
+        assertThat(done(inferno.predict(request("gone", 1))).version()).isEqualTo(1);
     }
 
     @Test
@@ -181,7 +181,7 @@ class InfernoTest {
             assertThat(f.reason()).contains("entrypoint class com.acme.Missing not found");
         });
         assertThat(failure(inferno.load("fallback", 2))).isInstanceOf(ModelLoadException.class);
-        assertThat(inferno.predict(request("fallback", 1)).join().version()).isEqualTo(1);
+        assertThat(done(inferno.predict(request("fallback", 1))).version()).isEqualTo(1);
     }
 
     @Test
@@ -192,14 +192,14 @@ class InfernoTest {
         assertThat(inferno.models()).extracting(ModelStatus::name).containsExactly("bad", "good");
         ModelStatus bad = inferno.model("bad");
         assertThat(bad.failures()).singleElement().satisfies(f -> assertThat(f.reason()).contains("signature"));
-        assertThat(inferno.predict(request("good", 1)).join().version()).isEqualTo(1);
+        assertThat(done(inferno.predict(request("good", 1))).version()).isEqualTo(1);
     }
 
     @Test
     void closingRefusesNewWorkAndFreesModels() {
         model("closing", 1);
         Inferno inferno = start(true);
-        inferno.predict(request("closing", 1)).join();
+        done(inferno.predict(request("closing", 1)));
         inferno.close();
         assertThat(probe.closed("closing:1")).isEqualTo(1);
         assertThat(failure(inferno.predict(request("closing", 1)))).isInstanceOf(OverloadedException.class);
@@ -209,8 +209,8 @@ class InfernoTest {
     void exposesTheEngineMetrics() throws Exception {
         model("metered", 1);
         Inferno inferno = start(true);
-        inferno.predict(request("metered", 1)).join();
-        inferno.predict(request("nope", 1)).handle((p, t) -> null).join();
+        done(inferno.predict(request("metered", 1)));
+        done(inferno.predict(request("nope", 1)).handle((p, t) -> null));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new PrometheusTextFormatWriter(false).write(out, inferno.metricsRegistry().scrape());
         String text = out.toString(StandardCharsets.UTF_8);

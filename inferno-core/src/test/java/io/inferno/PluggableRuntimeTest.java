@@ -16,6 +16,7 @@ import io.inferno.runtime.RuntimeOptions;
 import io.inferno.runtime.Runtimes;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
+import io.inferno.testing.Await;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -89,11 +90,11 @@ class PluggableRuntimeTest {
         writeFile(dir.resolve("weights.txt"), "2 1\n");
 
         try (Inferno inferno = Inferno.builder().repository(repo).runtime(new AffineRuntime()).build()) {
-            inferno.ready().join();
+            Await.done(inferno.ready());
 
             assertThat(inferno.model("affine").failures()).isEmpty();
             assertThat(inferno.model("affine").onDisk()).containsExactly(1L);
-            Prediction p = inferno.predict(request("affine", 1, 2, 3, 4)).join();
+            Prediction p = Await.done(inferno.predict(request("affine", 1, 2, 3, 4)));
             assertThat(p.output("y").toFloatArray()).containsExactly(3, 5, 7, 9);
         }
     }
@@ -119,9 +120,9 @@ class PluggableRuntimeTest {
         writeFile(dir.resolve("affine.txt"), "1 1\n");
 
         try (Inferno inferno = Inferno.builder().repository(repo).runtime(new AffineRuntime()).build()) {
-            inferno.ready().join();
+            Await.done(inferno.ready());
 
-            assertThat(inferno.predict(request("plus1", 1, 2)).join().output("y").toFloatArray())
+            assertThat(Await.done(inferno.predict(request("plus1", 1, 2))).output("y").toFloatArray())
                     .containsExactly(2, 3);
         }
     }
@@ -131,7 +132,7 @@ class PluggableRuntimeTest {
         writeYaml(repo.resolve("nofile/1"), affineYaml("nofile", "entrypoint: com.acme.Affine\n"));
 
         try (Inferno inferno = Inferno.builder().repository(repo).runtime(new AffineRuntime()).build()) {
-            inferno.ready().join();
+            Await.done(inferno.ready());
 
             ModelStatus status = inferno.model("nofile");
             assertThat(status.onDisk()).isEmpty();
@@ -146,7 +147,7 @@ class PluggableRuntimeTest {
         writeYaml(repo.resolve("affine/1"), affineYaml("affine", "file: weights.txt\n"));
 
         try (Inferno inferno = Inferno.builder().repository(repo).build()) {
-            inferno.ready().join();
+            Await.done(inferno.ready());
 
             assertThat(inferno.model("affine").failures()).singleElement().extracting(ModelStatus.Failure::reason)
                     .isEqualTo("format: unsupported format 'affine'; supported: java");
