@@ -87,9 +87,11 @@ public final class Inferno implements AutoCloseable {
 
     private Batcher newBatcher(ModelPackage pkg, Model model, Scheduler scheduler, Executor executor) {
         var c = pkg.config();
-        return new Batcher(c.id(), model, new Batcher.Settings(c.batching().maxBatchSize(),
+        Batcher batcher = new Batcher(c.id(), model, new Batcher.Settings(c.batching().maxBatchSize(),
                 TimeUnit.MILLISECONDS.toNanos(c.batching().maxBatchLatencyMs()), c.batching().maxQueueSize(),
                 c.maxConcurrency()), ticker, scheduler, executor, metrics.listener(c.name(), c.version()));
+        metrics.watchQueue(c.name(), c.version(), batcher::queueDepth);
+        return batcher;
     }
 
     public static Builder builder() {
