@@ -58,10 +58,12 @@ import org.slf4j.LoggerFactory;
  * through private methods, and its public completion methods withdraw it from the queue.
  *
  * <h2>Concurrency</h2>
- * One lock guards all mutable state. Under it the batcher only decides and bookkeeps (including arming and
- * cancelling timers on the injected {@link Scheduler}, which never runs a task inline); it is never held while
- * running the model, completing a caller's future, calling the listener, or handing work to the executor: those are
- * collected while locked and run after unlocking. Timers and the executor are injected, with the clock, so tests
+ * One lock guards all mutable state; {@link #queueDepth()} reads it under the lock too, so a metrics scrape sees a
+ * value consistent with the queue. Under the lock the batcher only decides and bookkeeps, including arming and
+ * cancelling timers on the injected {@link Scheduler} (which must run a task later on its own thread, never inside
+ * {@code schedule}, as both of ours do: a timer task takes this lock). The lock is never held while running the
+ * model, completing a caller's future, calling the listener, or handing work to the executor: those are collected
+ * while locked and run after unlocking. A caller completing its future runs the withdrawal on its own thread. Timers and the executor are injected, with the clock, so tests
  * drive every path deterministically. An exception from the model fails only its batch's requests, and a finished
  * batch starts the next one before answering its own callers.
  */
@@ -596,6 +598,7 @@ public final class Batcher {
             }
             p.prev = null;
             p.next = null;
+            p.group = null;
             rows -= p.rows;
         }
     }
