@@ -14,13 +14,13 @@ import io.inferno.runtime.ModelRuntime;
 import io.inferno.runtime.RuntimeOptions;
 import io.inferno.runtime.Runtimes;
 import io.inferno.state.InMemoryStateStore;
+import io.inferno.state.ReplicaReport;
 import io.inferno.state.StateStore;
 import io.inferno.tensor.Tensor;
 import io.inferno.time.Scheduler;
 import io.inferno.time.SystemScheduler;
 import io.inferno.time.Ticker;
 import io.inferno.validation.ValidatedRequest;
-import io.inferno.state.ReplicaReport;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,13 +114,26 @@ public final class Inferno implements AutoCloseable {
     public CompletableFuture<Prediction> predict(PredictRequest request) {
         long start = ticker.read();
         CompletableFuture<Prediction> result = predict(request, start, true);
-        return result.whenComplete((p, failure) -> {
+        return cancels(result.whenComplete((p, failure) -> {
             if (failure == null) {
                 metrics.observeLatency(request.model(), ticker.read() - start);
             } else {
                 metrics.countException(metricsLabel(request.model()), unwrap(failure));
             }
+        }), result);
+    }
+
+    /**
+     * Makes cancelling {@code downstream} cancel {@code upstream} too, so that a caller who cancels the future
+     * {@link #predict} returned takes its request out of the queue at once (freeing its tensors and its slot).
+     */
+    private static <T> CompletableFuture<T> cancels(CompletableFuture<T> downstream, CompletableFuture<?> upstream) {
+        downstream.whenComplete((v, failure) -> {
+            if (downstream.isCancelled()) {
+                upstream.cancel(false);
+            }
         });
+        return downstream;
     }
 
     private CompletableFuture<Prediction> predict(PredictRequest request, long start, boolean mayRetry) {
@@ -150,13 +163,14 @@ public final class Inferno implements AutoCloseable {
         long version = loaded.version();
         CompletableFuture<Map<String, Tensor>> outputs = loaded.batcher().submit(valid.inputs(), valid.batchKey(),
                 valid.rows(), valid.outputs(), start + timeoutNanos);
-        CompletableFuture<Prediction> answer = outputs.thenApply(o -> new Prediction(request.model(), version, o));
+        CompletableFuture<Prediction> answer = cancels(
+                outputs.thenApply(o -> new Prediction(request.model(), version, o)), outputs);
         if (!mayRetry || request.version().isPresent()) {
             return answer;
         }
         // An unload or swap can retire a version between resolving it and submitting to it: go once more to
         // whatever is active now, so that no request fails because of the swap.
-        return answer.handle((p, failure) -> {
+        return cancels(answer.handle((p, failure) -> {
             if (failure == null) {
                 return CompletableFuture.completedFuture(p);
             }
@@ -166,7 +180,7 @@ public final class Inferno implements AutoCloseable {
                 return predict(request, start, false);
             }
             return CompletableFuture.<Prediction>failedFuture(cause);
-        }).thenCompose(f -> f);
+        }).thenCompose(f -> f), answer);
     }
 
     /** Every model in the repository, with its active, loaded and on-disk versions and its failures. */

@@ -398,6 +398,33 @@ class LifecycleTest {
                 .contains("model_loaded{model=\"m\",version=\"1\"} 1");
     }
 
+    @Test
+    void cancellingAPredictionTakesItOutOfTheQueueAtOnce() throws Exception {
+        model("m", 1); // max_concurrency 1
+        Inferno inferno = start(builder());
+        assertThat(inferno.ready()).succeedsWithin(WAIT);
+        probe.predictions("m").hold();
+        CompletableFuture<Prediction> running = inferno.predict(request("m"));
+        probe.predictions("m").awaitArrivals(1); // the only slot is busy
+        CompletableFuture<Prediction> queued = inferno.predict(request("m").withVersion(1));
+        CompletableFuture<Prediction> unpinned = inferno.predict(request("m"));
+        Await.until("two queued", () -> scrapeQuietly(inferno).contains(
+                "infer_queue_depth{model=\"m\",version=\"1\"} 2.0"));
+        queued.cancel(false);
+        unpinned.cancel(false);
+        assertThat(scrape(inferno)).contains("infer_queue_depth{model=\"m\",version=\"1\"} 0.0");
+        probe.predictions("m").release();
+        assertThat(running).succeedsWithin(WAIT);
+    }
+
+    private static String scrapeQuietly(Inferno inferno) {
+        try {
+            return scrape(inferno);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     // ---- the builder
 
     @Test

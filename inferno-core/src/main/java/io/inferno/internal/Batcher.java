@@ -7,9 +7,8 @@ import io.inferno.runtime.Model;
 import io.inferno.tensor.Tensor;
 import io.inferno.time.Scheduler;
 import io.inferno.time.Ticker;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,33 +26,46 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Algorithm</h2>
  * Requests carry their own rows along dimension 0 and a <em>batch key</em> (dtypes and non-batch dimensions of
- * every input): only requests with equal keys are concatenated, so each key has its own FIFO group. Groups are
- * kept in the order their oldest request arrived. Whenever something changes (a request arrives, a batch finishes,
- * a timer fires, an arrival is announced or ends), {@link #pump} dispatches batches while an execution slot is free,
- * choosing the group by this rule:
+ * every input): only requests with equal keys are concatenated, so each key has its own FIFO group, an intrusive
+ * doubly-linked list of its live requests (O(1) to append, to take from the head, and to unlink from anywhere).
+ * Whenever something changes (a request arrives, leaves or expires, a batch finishes, the timer fires, an arrival
+ * is announced or ends, a drain begins), {@link #pump} asks the {@link DispatchPolicy} what to do, while an execution
+ * slot is free. The policy compares the groups' <em>heads</em> (oldest live request):
  * <ol>
- *   <li>a group holding {@code maxBatchSize} rows or more is <b>full</b>: dispatch it;
- *   <li>the oldest group whose head has waited {@code maxBatchLatency} is <b>due</b>: dispatch it;
- *   <li>otherwise, when <b>no request is arriving</b>, dispatch the oldest group at once: waiting could not make
- *       the batch any bigger. A request is <em>arriving</em> between {@link #announce()} and its submission: the
- *       HTTP server announces a request before decoding its body, so a batch waits (up to
- *       {@code maxBatchLatency}) only for requests that are already on their way.
+ *   <li>the oldest group whose head has waited {@code maxBatchLatency} is <b>due</b>: dispatch it (a due group beats
+ *       a younger full one, so a quiet key never starves behind a busy one);
+ *   <li>otherwise the oldest group holding {@code maxBatchSize} rows or more is <b>full</b>: dispatch it;
+ *   <li>otherwise, when <b>no request is arriving</b> (or the batcher is closing), dispatch the oldest group at
+ *       once: waiting could not make the batch any bigger. A request is <em>arriving</em> between
+ *       {@link #announce()} and its submission: the HTTP server announces a request before decoding its body, so a
+ *       batch waits (up to {@code maxBatchLatency}) only for requests that are already on their way;
+ *   <li>otherwise wait: one timer, for the whole batcher, is armed for the oldest head + {@code maxBatchLatency}.
+ *       It is re-armed only when that instant changes, cancelled when no slot is free or nothing waits (a finishing
+ *       batch pumps again), and forgotten when it fires; a timer that fires after being superseded does nothing.
  * </ol>
  * When every slot is busy nothing is dispatched: requests accumulate, and the next free slot takes a fuller batch.
  * A batch takes requests from the head of its group while their rows fit in {@code maxBatchSize}, so order is
  * kept within a key. This is Triton's dynamic batcher (size and queue-delay triggers) made work-conserving, in the
  * spirit of BentoML's adaptive dispatcher: at one caller there is no added latency, under load batches fill.
  *
- * <h2>Deadlines and admission</h2>
+ * <h2>Deadlines, cancellation and admission</h2>
  * The queue holds at most {@code maxQueueSize} requests; one more is refused at once with
- * {@link OverloadedException}. Each request has an absolute deadline: a timer fails it with
- * {@link DeadlineExceededException} when the deadline passes while it is still queued, and a request found
- * overdue (or cancelled by its caller) when a batch forms is dropped, so an expired request never runs.
+ * {@link OverloadedException}. Each request has an absolute deadline: its own timer fails it with
+ * {@link DeadlineExceededException} when the deadline passes while it is still queued. A request that expires, or
+ * whose future its caller completes (cancel, {@code orTimeout}, ...), leaves its group at once and drops its inputs,
+ * so {@code maxQueueSize} bounds the memory held as well as the count; one found overdue when a batch forms is
+ * dropped too, so an expired request never runs. The returned future is the request itself: the batcher answers it
+ * through private methods, and its public completion methods withdraw it from the queue.
  *
  * <h2>Concurrency</h2>
- * One lock guards all mutable state; it is never held while running the model, completing a caller's future,
- * calling the listener, or handing work to the executor. Timers and the executor are injected, with the clock, so
- * tests drive every path deterministically. An exception from the model fails only its batch's requests.
+ * One lock guards all mutable state; {@link #queueDepth()} reads it under the lock too, so a metrics scrape sees a
+ * value consistent with the queue. Under the lock the batcher only decides and bookkeeps, including arming and
+ * cancelling timers on the injected {@link Scheduler} (which must run a task later on its own thread, never inside
+ * {@code schedule}, as both of ours do: a timer task takes this lock). The lock is never held while running the
+ * model, completing a caller's future, calling the listener, or handing work to the executor: those are collected
+ * while locked and run after unlocking. A caller completing its future runs the withdrawal on its own thread. Timers and the executor are injected, with the clock, so tests
+ * drive every path deterministically. An exception from the model fails only its batch's requests, and a finished
+ * batch starts the next one before answering its own callers.
  */
 public final class Batcher {
     private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
@@ -77,18 +89,23 @@ public final class Batcher {
     private final String modelId;
     private final Model model;
     private final Settings settings;
+    private final DispatchPolicy policy;
     private final Ticker ticker;
     private final Scheduler scheduler;
     private final Executor executor;
     private final BatcherListener listener;
 
     private final ReentrantLock lock = new ReentrantLock();
-    // guarded by lock: groups by key, in the order of their oldest request
-    private final LinkedHashMap<Object, Group> groups = new LinkedHashMap<>();
+    // guarded by lock: the groups, in the order they were created (the policy's tie-break), and by key
+    private final List<Group> groups = new ArrayList<>();
+    private final HashMap<Object, Group> groupsByKey = new HashMap<>();
     private int queued; // guarded by lock: live requests in groups
     private int running; // guarded by lock: batches handed to the executor and not finished
     private int arriving; // guarded by lock: announced requests not yet submitted
     private boolean closed; // guarded by lock
+    private Scheduler.Cancellable wakeTimer; // guarded by lock: the latency timer, null when none is armed
+    private long wakeAtNanos; // guarded by lock: when wakeTimer fires
+    private long wakeGeneration; // guarded by lock: identifies the armed timer; a superseded one does nothing
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
     public Batcher(String modelId, Model model, Settings settings, Ticker ticker, Scheduler scheduler,
@@ -96,6 +113,7 @@ public final class Batcher {
         this.modelId = Objects.requireNonNull(modelId, "modelId");
         this.model = Objects.requireNonNull(model, "model");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.policy = new DispatchPolicy(settings.maxBatchSize, settings.maxBatchLatencyNanos);
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.executor = Objects.requireNonNull(executor, "executor");
@@ -114,7 +132,7 @@ public final class Batcher {
 
         @Override
         public void close() {
-            List<Runnable> after;
+            List<Runnable> after = new ArrayList<>();
             lock.lock();
             try {
                 if (!open) {
@@ -122,7 +140,7 @@ public final class Batcher {
                 }
                 open = false;
                 arriving--;
-                after = pump();
+                pump(after);
             } finally {
                 lock.unlock();
             }
@@ -154,12 +172,13 @@ public final class Batcher {
      * @param outputs the output names to return
      * @param deadlineNanos the {@link Ticker} time after which the request must not start
      * @return the selected outputs, or an exception: {@link OverloadedException} (refused),
-     *     {@link DeadlineExceededException}, {@link ModelExecutionException}
+     *     {@link DeadlineExceededException}, {@link ModelExecutionException}. Completing it (for instance
+     *     cancelling it) while the request is queued withdraws the request.
      */
     public CompletableFuture<Map<String, Tensor>> submit(Map<String, Tensor> inputs, Object key, long rows,
             List<String> outputs, long deadlineNanos) {
-        Pending p = new Pending(inputs, key, rows, outputs, deadlineNanos);
-        List<Runnable> after;
+        Pending p = new Pending(inputs, rows, outputs, deadlineNanos);
+        List<Runnable> after = new ArrayList<>();
         OverloadedException refused = null;
         lock.lock();
         try {
@@ -169,23 +188,19 @@ public final class Batcher {
             } else if (queued >= settings.maxQueueSize) {
                 refused = new OverloadedException(OverloadedException.Reason.QUEUE_FULL,
                         "model " + modelId + " queue is full (" + settings.maxQueueSize + " requests); retry later");
-            }
-            if (refused != null) {
-                after = List.of();
             } else {
                 p.enqueuedNanos = ticker.read();
-                Group g = groups.get(key);
+                Group g = groupsByKey.get(key);
                 if (g == null) {
                     g = new Group(key);
-                    groups.put(key, g);
+                    groupsByKey.put(key, g);
+                    groups.add(g);
                 }
-                g.add(p);
+                g.append(p);
+                p.state = State.QUEUED;
                 queued++;
-                int depth = queued;
-                long delay = deadlineNanos - p.enqueuedNanos;
-                p.deadlineTimer = scheduler.schedule(() -> expire(p), delay);
-                after = pump();
-                after = prepend(after, () -> listener.queueDepth(depth));
+                p.deadlineTimer = scheduler.schedule(() -> expire(p), deadlineNanos - p.enqueuedNanos);
+                pump(after);
             }
         } finally {
             lock.unlock();
@@ -193,14 +208,14 @@ public final class Batcher {
         if (refused != null) {
             OverloadedException.Reason reason = refused.reason();
             notifyListener(() -> listener.rejected(reason));
-            p.future.completeExceptionally(refused);
+            p.fail(refused);
         } else {
             runAll(after);
         }
-        return p.future;
+        return p;
     }
 
-    /** Requests waiting to run. */
+    /** Requests waiting to run (queued, not expired, not withdrawn). Safe to call from any thread. */
     public int queueDepth() {
         lock.lock();
         try {
@@ -215,11 +230,11 @@ public final class Batcher {
      * and no batch is running. The model is not closed here: its owner closes it after the drain.
      */
     public CompletableFuture<Void> drain() {
-        List<Runnable> after;
+        List<Runnable> after = new ArrayList<>();
         lock.lock();
         try {
             closed = true;
-            after = pump();
+            pump(after);
             checkDrained(after);
         } finally {
             lock.unlock();
@@ -237,15 +252,31 @@ public final class Batcher {
 
     /** Deadline timer: fails the request if it is still queued. */
     private void expire(Pending p) {
-        List<Runnable> after;
+        List<Runnable> after = new ArrayList<>();
         lock.lock();
         try {
             if (p.state != State.QUEUED) {
                 return;
             }
-            after = new ArrayList<>();
-            dropQueued(p, after);
-            after.addAll(pump());
+            drop(p, after);
+            pump(after);
+            checkDrained(after);
+        } finally {
+            lock.unlock();
+        }
+        runAll(after);
+    }
+
+    /** The caller completed a queued request's future (cancelled it, timed it out): it leaves the queue now. */
+    private void withdraw(Pending p) {
+        List<Runnable> after = new ArrayList<>();
+        lock.lock();
+        try {
+            if (p.state != State.QUEUED) {
+                return;
+            }
+            unqueue(p);
+            pump(after);
             checkDrained(after);
         } finally {
             lock.unlock();
@@ -254,30 +285,45 @@ public final class Batcher {
     }
 
     // guarded by lock: removes a queued request that will not run, and records how to tell its caller
-    private void dropQueued(Pending p, List<Runnable> after) {
-        p.state = State.DONE;
-        p.group.remove(p);
-        queued--;
-        if (p.group.live == 0 && groups.get(p.group.key) == p.group) {
-            groups.remove(p.group.key);
-            p.group.cancelTimer();
-        }
-        int depth = queued;
-        after.add(() -> listener.queueDepth(depth));
-        if (!p.future.isDone()) {
+    private void drop(Pending p, List<Runnable> after) {
+        unqueue(p);
+        if (!p.isDone()) { // else its caller completed it, and a withdrawal is on its way
             long waitedMs = (ticker.read() - p.enqueuedNanos) / 1_000_000;
-            after.add(() -> listener.expired());
-            after.add(() -> p.future.completeExceptionally(new DeadlineExceededException(
+            after.add(listener::expired);
+            after.add(() -> p.fail(new DeadlineExceededException(
                     "request to " + modelId + " timed out after waiting " + waitedMs + " ms in the queue")));
         }
     }
 
-    /** Latency timer of a group: its oldest request is due. */
-    private void groupDue() {
-        List<Runnable> after;
+    // guarded by lock: takes a queued request out of its group for good, and lets go of its inputs
+    private void unqueue(Pending p) {
+        Group g = p.group;
+        g.unlink(p);
+        queued--;
+        p.state = State.DONE;
+        p.deadlineTimer.cancel();
+        p.inputs = null;
+        if (g.isEmpty()) {
+            removeGroup(g);
+        }
+    }
+
+    // guarded by lock
+    private void removeGroup(Group g) {
+        groupsByKey.remove(g.key);
+        groups.remove(g);
+    }
+
+    /** The latency timer fired: if it is still the armed one, forget it and look again. */
+    private void wake(long generation) {
+        List<Runnable> after = new ArrayList<>();
         lock.lock();
         try {
-            after = pump();
+            if (generation != wakeGeneration || wakeTimer == null) {
+                return; // superseded: cancelled after it had started to run
+            }
+            wakeTimer = null;
+            pump(after);
         } finally {
             lock.unlock();
         }
@@ -285,91 +331,71 @@ public final class Batcher {
     }
 
     /**
-     * Dispatches every batch the rule allows now. Guarded by lock; returns the work to do after unlocking
-     * (handing batches to the executor, notifying callers and the listener).
+     * Dispatches every batch the policy allows now, then arms, keeps or cancels the latency timer. Guarded by lock;
+     * adds to {@code after} the work to do after unlocking (handing batches to the executor, answering callers).
      */
-    private List<Runnable> pump() {
-        List<Runnable> after = new ArrayList<>();
+    private void pump(List<Runnable> after) {
         long now = ticker.read();
-        while (running < settings.maxConcurrency && queued > 0) {
-            Group g = chooseGroup(now);
-            if (g == null) {
-                break;
+        boolean moreExpected = arriving > 0 && !closed;
+        while (true) {
+            DispatchPolicy.Decision d = policy.decide(groups, now, moreExpected, settings.maxConcurrency - running);
+            if (d.action() != DispatchPolicy.Action.RUN) {
+                setWake(d, now);
+                return;
             }
-            Batch batch = takeBatch(g, now, after);
-            if (batch == null) {
-                continue; // every candidate had expired or was cancelled; look again
+            Batch batch = takeBatch(groups.get(d.group()), now, after);
+            if (batch != null) { // else every candidate had expired or been withdrawn: look again
+                running++;
+                after.add(() -> start(batch));
             }
-            running++;
-            after.add(() -> start(batch));
         }
-        // groups still waiting need a latency timer so that rule 2 fires without another event
-        for (Group g : groups.values()) {
-            g.ensureTimer(now);
-        }
-        return after;
     }
 
     // guarded by lock
-    private Group chooseGroup(long now) {
-        Group oldest = null;
-        for (Group g : groups.values()) {
-            if (g.rows >= settings.maxBatchSize) {
-                return g;
-            }
-            if (oldest == null) {
-                oldest = g;
-            }
+    private void setWake(DispatchPolicy.Decision d, long now) {
+        if (d.action() == DispatchPolicy.Action.WAIT && wakeTimer != null && wakeAtNanos == d.wakeAtNanos()) {
+            return; // armed for that instant already
         }
-        if (oldest == null) {
-            return null;
+        if (wakeTimer != null) {
+            wakeTimer.cancel();
+            wakeTimer = null;
         }
-        boolean due = now - oldest.headEnqueuedNanos() >= settings.maxBatchLatencyNanos;
-        return due || arriving == 0 || closed ? oldest : null;
+        if (d.action() == DispatchPolicy.Action.WAIT) {
+            long generation = ++wakeGeneration;
+            wakeAtNanos = d.wakeAtNanos();
+            wakeTimer = scheduler.schedule(() -> wake(generation), wakeAtNanos - now);
+        }
     }
 
-    // guarded by lock
+    // guarded by lock: takes the group's head requests whose rows fit, dropping overdue or completed ones on the way
     private Batch takeBatch(Group g, long now, List<Runnable> after) {
         List<Pending> members = new ArrayList<>();
         long rows = 0;
-        Iterator<Pending> it = g.queue.iterator();
-        while (it.hasNext()) {
-            Pending p = it.next();
-            if (p.state != State.QUEUED) {
-                it.remove();
-                continue;
+        Pending p = g.head;
+        while (p != null) {
+            Pending next = p.next;
+            if (p.isDone() || now - p.deadlineNanos >= 0) {
+                drop(p, after); // completed by its caller, or overdue: never runs
+            } else {
+                if (!members.isEmpty() && rows + p.rows > settings.maxBatchSize) {
+                    break;
+                }
+                g.unlink(p);
+                queued--;
+                p.state = State.RUNNING;
+                p.deadlineTimer.cancel();
+                members.add(p);
+                rows += p.rows;
+                if (rows >= settings.maxBatchSize) {
+                    break;
+                }
             }
-            if (p.future.isDone() || now >= p.deadlineNanos) {
-                dropQueued(p, after); // cancelled by the caller, or overdue: never runs
-                continue;
-            }
-            if (!members.isEmpty() && rows + p.rows > settings.maxBatchSize) {
-                break;
-            }
-            it.remove();
-            p.state = State.RUNNING;
-            p.deadlineTimer.cancel();
-            g.live--;
-            g.rows -= p.rows;
-            queued--;
-            members.add(p);
-            rows += p.rows;
-            if (rows >= settings.maxBatchSize) {
-                break;
-            }
+            p = next;
         }
-        if (g.live == 0 && groups.get(g.key) == g) {
-            groups.remove(g.key);
-            g.cancelTimer();
-        } else {
-            g.restartTimer(); // a new head: its own latency clock
+        if (g.isEmpty() && groupsByKey.get(g.key) == g) {
+            removeGroup(g);
         }
-        if (members.isEmpty()) {
-            return null;
-        }
-        int depth = queued;
-        after.add(() -> listener.queueDepth(depth));
-        return new Batch(members, rows, now);
+        return members.isEmpty() ? null : new Batch(members, rows, now);
     }
 
     /** Runs on the executor. */
@@ -413,12 +439,12 @@ public final class Batcher {
 
     private void finish(Batch batch, List<Map<String, Tensor>> results, RuntimeException failure, long computeNanos,
             boolean ok) {
-        List<Runnable> after;
+        List<Runnable> after = new ArrayList<>();
         List<Runnable> drainedNow = new ArrayList<>(1);
         lock.lock();
         try {
             running--;
-            after = pump();
+            pump(after);
             checkDrained(drainedNow);
         } finally {
             lock.unlock();
@@ -430,9 +456,9 @@ public final class Batcher {
         for (int i = 0; i < batch.members.size(); i++) {
             Pending p = batch.members.get(i);
             if (results != null) {
-                p.future.complete(results.get(i));
+                p.answer(results.get(i));
             } else {
-                p.future.completeExceptionally(failure);
+                p.fail(failure);
             }
         }
         // Only now is every accepted request answered: a drain waiting on this may close the server.
@@ -457,95 +483,123 @@ public final class Batcher {
         }
     }
 
-    private static List<Runnable> prepend(List<Runnable> list, Runnable first) {
-        List<Runnable> out = new ArrayList<>(list.size() + 1);
-        out.add(first);
-        out.addAll(list);
-        return out;
-    }
-
     private enum State {
+        NEW,
         QUEUED,
         RUNNING,
         DONE
     }
 
-    private static final class Pending {
-        final Map<String, Tensor> inputs;
-        final Object key;
+    /**
+     * A request, and the future its caller holds. The batcher answers it through {@link #answer} and {@link #fail};
+     * the public completion methods are the caller's, and withdraw a queued request.
+     */
+    private final class Pending extends CompletableFuture<Map<String, Tensor>> {
         final long rows;
         final List<String> outputs;
         final long deadlineNanos;
-        final CompletableFuture<Map<String, Tensor>> future = new CompletableFuture<>();
+        Map<String, Tensor> inputs; // guarded by lock once queued: null once the request left the queue unrun
         long enqueuedNanos; // guarded by lock
-        State state = State.QUEUED; // guarded by lock
+        State state = State.NEW; // guarded by lock
         Group group; // guarded by lock
+        Pending prev; // guarded by lock: the group's list
+        Pending next; // guarded by lock: the group's list
         Scheduler.Cancellable deadlineTimer; // guarded by lock
 
-        Pending(Map<String, Tensor> inputs, Object key, long rows, List<String> outputs, long deadlineNanos) {
+        Pending(Map<String, Tensor> inputs, long rows, List<String> outputs, long deadlineNanos) {
             this.inputs = inputs;
-            this.key = key;
             this.rows = rows;
             this.outputs = outputs;
             this.deadlineNanos = deadlineNanos;
         }
+
+        void answer(Map<String, Tensor> result) {
+            super.complete(result);
+        }
+
+        void fail(Throwable failure) {
+            super.completeExceptionally(failure);
+        }
+
+        @Override
+        public boolean complete(Map<String, Tensor> value) {
+            return withdrawn(super.complete(value));
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+            return withdrawn(super.completeExceptionally(ex));
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            return withdrawn(super.cancel(mayInterruptIfRunning));
+        }
+
+        private boolean withdrawn(boolean completedNow) {
+            if (completedNow) {
+                withdraw(this);
+            }
+            return completedNow;
+        }
     }
 
-    /** The queued requests of one batch key, oldest first. All fields guarded by the batcher's lock. */
-    private final class Group {
+    /**
+     * The queued requests of one batch key, oldest first, as an intrusive doubly-linked list. All fields guarded
+     * by the batcher's lock.
+     */
+    private static final class Group implements DispatchPolicy.Queue {
         final Object key;
-        final ArrayDeque<Pending> queue = new ArrayDeque<>();
-        int live;
+        Pending head;
+        Pending tail;
         long rows;
-        Scheduler.Cancellable timer;
-        long timerHeadNanos = Long.MIN_VALUE;
 
         Group(Object key) {
             this.key = key;
         }
 
-        void add(Pending p) {
+        @Override
+        public long rows() {
+            return rows;
+        }
+
+        @Override
+        public long headNanos() {
+            return head.enqueuedNanos;
+        }
+
+        boolean isEmpty() {
+            return head == null;
+        }
+
+        void append(Pending p) {
             p.group = this;
-            queue.addLast(p);
-            live++;
+            p.prev = tail;
+            p.next = null;
+            if (tail == null) {
+                head = p;
+            } else {
+                tail.next = p;
+            }
+            tail = p;
             rows += p.rows;
         }
 
-        /** Takes a queued request out of the accounting; it stays in the deque until a batch skips it. */
-        void remove(Pending p) {
-            live--;
+        void unlink(Pending p) {
+            if (p.prev == null) {
+                head = p.next;
+            } else {
+                p.prev.next = p.next;
+            }
+            if (p.next == null) {
+                tail = p.prev;
+            } else {
+                p.next.prev = p.prev;
+            }
+            p.prev = null;
+            p.next = null;
+            p.group = null;
             rows -= p.rows;
-        }
-
-        long headEnqueuedNanos() {
-            for (Pending p : queue) {
-                if (p.state == State.QUEUED) {
-                    return p.enqueuedNanos;
-                }
-            }
-            throw new IllegalStateException("empty group");
-        }
-
-        /** Arms the latency timer for the current head, if not armed for it already. */
-        void ensureTimer(long now) {
-            long head = headEnqueuedNanos();
-            if (timer != null && timerHeadNanos == head) {
-                return;
-            }
-            cancelTimer();
-            timerHeadNanos = head;
-            timer = scheduler.schedule(Batcher.this::groupDue, head + settings.maxBatchLatencyNanos - now);
-        }
-
-        void restartTimer() {
-            cancelTimer();
-        }
-
-        void cancelTimer() {
-            if (timer != null) {
-                timer.cancel();
-                timer = null;
-            }
         }
     }
 

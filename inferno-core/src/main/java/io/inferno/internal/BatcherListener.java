@@ -4,13 +4,11 @@ import io.inferno.OverloadedException;
 
 /**
  * What a {@link Batcher} reports as it works, for metrics. Called outside the batcher's lock; implementations must
- * be fast and must not throw (an exception is logged and ignored).
+ * be fast and must not throw (an exception is logged and ignored). The queue depth is not reported here: it is read
+ * from {@link Batcher#queueDepth()} when metrics are collected.
  */
 public interface BatcherListener {
     BatcherListener NONE = new BatcherListener() {};
-
-    /** The number of queued requests changed. */
-    default void queueDepth(int depth) {}
 
     /** A request was refused admission. */
     default void rejected(OverloadedException.Reason reason) {}

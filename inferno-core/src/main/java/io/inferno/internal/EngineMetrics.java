@@ -4,9 +4,14 @@ import io.inferno.OverloadedException;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.IntSupplier;
 
 /**
  * The engine's Prometheus metrics, registered in an injected registry.
@@ -16,7 +21,8 @@ import java.util.Locale;
  *   <li>{@code infer_queue_seconds{model}} and {@code infer_compute_seconds{model}}: the split of that time between
  *       waiting in the batcher's queue and running the model (per batch);
  *   <li>{@code infer_batch_size{model}}: rows per executed batch;
- *   <li>{@code infer_queue_depth{model,version}}: requests waiting;
+ *   <li>{@code infer_queue_depth{model,version}}: requests waiting, read from each watched batcher when the
+ *       registry is scraped (so it is never stale);
  *   <li>{@code infer_rejections_total{model,reason}}: requests refused or dropped: {@code overloaded} (queue full),
  *       {@code shutting_down}, {@code timed_out} (deadline passed in the queue);
  *   <li>{@code infer_exceptions_total{model,exception}}: failed predictions by exception kind;
@@ -33,7 +39,8 @@ public final class EngineMetrics {
     private final Histogram queue;
     private final Histogram compute;
     private final Histogram batchSize;
-    private final Gauge queueDepth;
+    // the batchers' depths by (model, version), read at every scrape; the map makes watch/unwatch thread-safe
+    private final ConcurrentMap<QueueId, IntSupplier> queueDepths = new ConcurrentHashMap<>();
     private final Counter rejections;
     private final Counter exceptions;
     private final Gauge loaded;
@@ -46,9 +53,12 @@ public final class EngineMetrics {
         compute = histogram(registry, "infer_compute_seconds",
                 "Time the model took to run one batch, in seconds", latencyBuckets);
         batchSize = histogram(registry, "infer_batch_size", "Rows per executed batch", BATCH_BUCKETS);
-        queueDepth = Gauge.builder().name("infer_queue_depth")
+        GaugeWithCallback.builder().name("infer_queue_depth")
                 .help("Requests waiting in a model version's queue")
-                .labelNames("model", "version").register(registry);
+                .labelNames("model", "version")
+                .callback(callback -> queueDepths.forEach(
+                        (id, depth) -> callback.call(depth.getAsInt(), id.model(), id.version())))
+                .register(registry);
         rejections = Counter.builder().name("infer_rejections_total")
                 .help("Requests refused (overloaded, shutting_down) or dropped from the queue (timed_out)")
                 .labelNames("model", "reason").register(registry);
@@ -82,22 +92,32 @@ public final class EngineMetrics {
             loaded.labelValues(model, Long.toString(version)).set(1);
         } else {
             loaded.remove(model, Long.toString(version));
-            queueDepth.remove(model, Long.toString(version));
+            unwatchQueue(model, version);
         }
     }
 
+    /**
+     * Publishes a model version's queue depth as {@code infer_queue_depth}: {@code depth} is read at every scrape
+     * (from the scraping thread; it must be fast and thread-safe), until {@link #unwatchQueue}. Watching the same
+     * version again replaces the supplier.
+     */
+    public void watchQueue(String model, long version, IntSupplier depth) {
+        queueDepths.put(new QueueId(model, Long.toString(version)), Objects.requireNonNull(depth, "depth"));
+    }
+
+    /** Stops publishing a model version's queue depth; its series disappears from the next scrape. */
+    public void unwatchQueue(String model, long version) {
+        queueDepths.remove(new QueueId(model, Long.toString(version)));
+    }
+
+    private record QueueId(String model, String version) {}
+
     /** The batcher listener of one model version. */
     public BatcherListener listener(String model, long version) {
-        String v = Long.toString(version);
         DistributionDataPoint queueTimes = queue.labelValues(model);
         DistributionDataPoint computeTimes = compute.labelValues(model);
         DistributionDataPoint sizes = batchSize.labelValues(model);
         return new BatcherListener() {
-            @Override
-            public void queueDepth(int depth) {
-                queueDepth.labelValues(model, v).set(depth);
-            }
-
             @Override
             public void rejected(OverloadedException.Reason reason) {
                 EngineMetrics.this.rejected(model, reason == OverloadedException.Reason.QUEUE_FULL

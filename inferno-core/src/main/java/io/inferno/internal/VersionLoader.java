@@ -75,7 +75,9 @@ public final class VersionLoader {
         try {
             LoadedVersion loaded = new LoadedVersion(pkg, model, batchers.apply(pkg, model),
                     RequestValidator.of(pkg.config()));
+            // only a version that serves gets series; release() removes them after its drain
             metrics.setLoaded(pkg.name(), pkg.version(), true);
+            metrics.watchQueue(pkg.name(), pkg.version(), loaded.batcher()::queueDepth);
             return loaded;
         } catch (RuntimeException | LinkageError e) {
             try {

@@ -12,6 +12,8 @@ import io.inferno.tensor.Tensor;
 import io.inferno.testing.FakeTicker;
 import io.inferno.testing.ManualExecutor;
 import io.inferno.testing.ManualScheduler;
+import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +25,14 @@ import org.junit.jupiter.api.Test;
 /**
  * The batcher's rules, driven deterministically: a fake clock, timers that fire only when the test advances it,
  * and an executor whose batches run only when the test says so.
+ *
+ * <p>This thread runs the executor and the timers, so an answer that is not given by the time it is checked never
+ * will be: answers are checked without waiting ({@link #NO_WAIT}), never with an unbounded {@code get()} that
+ * would block the one thread able to give them.
  */
 class BatcherTest {
+    private static final Duration NO_WAIT = Duration.ZERO;
+
     private final FakeTicker ticker = new FakeTicker();
     private final ManualScheduler scheduler = new ManualScheduler(ticker);
     private final ManualExecutor executor = new ManualExecutor();
@@ -94,19 +102,24 @@ class BatcherTest {
                 ticker.read() + MILLISECONDS.toNanos(timeoutMs));
     }
 
-    private static float[] y(CompletableFuture<Map<String, Tensor>> f) throws Exception {
-        return f.get().get("y").toFloatArray();
+    private static Map<String, Tensor> answer(CompletableFuture<Map<String, Tensor>> f) {
+        return assertThat(f).succeedsWithin(NO_WAIT).actual();
+    }
+
+    private static float[] y(CompletableFuture<Map<String, Tensor>> f) {
+        return answer(f).get("y").toFloatArray();
     }
 
     private static Throwable failure(CompletableFuture<?> f) {
-        try {
-            f.get();
-            throw new AssertionError("expected a failure");
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
+        return assertThat(f).failsWithin(NO_WAIT).withThrowableOfType(ExecutionException.class).actual().getCause();
+    }
+
+    /** Whether the referent becomes unreachable: a bounded number of full collections, no sleeping. */
+    private static boolean collected(WeakReference<?> ref) {
+        for (int i = 0; i < 20 && ref.get() != null; i++) {
+            System.gc();
         }
+        return ref.get() == null;
     }
 
     @Test
@@ -288,10 +301,131 @@ class BatcherTest {
         Batcher b = batcher(8, 50, 100, 1);
         var both = b.submit(Map.of("x", rows(1)), "k", 1, List.of("y", "z"), ticker.read() + 1_000_000_000L);
         executor.runAll();
-        assertThat(both.get()).containsOnlyKeys("y", "z");
+        assertThat(answer(both)).containsOnlyKeys("y", "z");
         var one = submit(b, "k", 1);
         executor.runAll();
-        assertThat(one.get()).containsOnlyKeys("y");
+        assertThat(answer(one)).containsOnlyKeys("y");
+    }
+
+    @Test
+    void aDueGroupIsServedWhileAGroupCreatedEarlierIsStillYoung() {
+        Batcher b = batcher(4, 10, 100, 2);
+        submit(b, "x", 9); // runs at once: one slot busy
+        var arrival = b.announce(); // more is on its way: groups wait for it, up to the latency
+        submit(b, "a", 1, 1, 1); // t=0: group a
+        scheduler.advance(1, MILLISECONDS);
+        var waiting = submit(b, "b", 2); // t=1: group b
+        scheduler.advance(1, MILLISECONDS);
+        submit(b, "a", 3, 3); // t=2: a is full; its first request runs alone, a's head is now from t=2
+        assertThat(executor.queued()).isEqualTo(2);
+        executor.runAll(); // both slots free again; nothing is due yet
+        assertThat(events).containsExactly("batch 1/1", "batch 1/3");
+        scheduler.advance(8, MILLISECONDS); // t=10
+        assertThat(executor.queued()).isZero();
+        scheduler.advance(1, MILLISECONDS); // t=11: b has waited its latency, a only 9 ms
+        assertThat(executor.queued()).as("b dispatched when due").isEqualTo(1);
+        executor.runNext();
+        assertThat(y(waiting)).containsExactly(4, 5);
+        assertThat(events).containsExactly("batch 1/1", "batch 1/3", "batch 1/1");
+        arrival.close();
+    }
+
+    @Test
+    void aDueGroupIsServedBeforeAYoungerFullGroup() {
+        Batcher b = batcher(2, 10, 100, 1);
+        var arrival = b.announce();
+        var low = submit(b, "low", 1); // t=0: one row, waits for company
+        submit(b, "hot", 2, 2); // full: runs at once
+        scheduler.advance(5, MILLISECONDS);
+        submit(b, "hot", 3, 3); // full, waits for the slot
+        executor.runNext(); // t=5: low is not due yet, so the full group runs
+        scheduler.advance(6, MILLISECONDS); // t=11: low is due; the slot is busy
+        submit(b, "hot", 4, 4); // full, but younger than low's head
+        executor.runNext(); // the slot frees: low goes first
+        executor.runNext();
+        assertThat(model.batches.get(2)).containsExactly(1, 1.5f);
+        executor.runAll();
+        assertThat(y(low)).containsExactly(2, 3);
+        assertThat(model.batches.get(3)).containsExactly(4, 4.5f, 4, 4.5f);
+        arrival.close();
+    }
+
+    @Test
+    void aCancelledRequestLeavesTheQueueAtOnce() {
+        Batcher b = batcher(8, 50, 2, 1);
+        submit(b, "k", 1); // running: not queued
+        submit(b, "k", 2);
+        var gone = submit(b, "k", 3);
+        assertThat(b.queueDepth()).isEqualTo(2);
+        gone.cancel(false);
+        assertThat(b.queueDepth()).isEqualTo(1);
+        var admitted = submit(b, "k", 4);
+        assertThat(admitted).isNotDone();
+        executor.runAll();
+        assertThat(y(admitted)).containsExactly(8, 9);
+        assertThat(model.batches).hasSize(2);
+        assertThat(model.batches.get(1)).containsExactly(2, 2.5f, 4, 4.5f);
+    }
+
+    @Test
+    void anExpiredRequestReleasesItsInputsAtOnce() {
+        Batcher b = batcher(8, 50, 100, 1);
+        submit(b, "k", 1); // running: the next request waits
+        Tensor input = rows(7);
+        WeakReference<Tensor> ref = new WeakReference<>(input);
+        var late = b.submit(Map.of("x", input), "k", 1, List.of("y"), ticker.read() + MILLISECONDS.toNanos(5));
+        submit(b, "k", 8); // keeps the group alive behind it
+        input = null;
+        scheduler.advance(5, MILLISECONDS);
+        assertThat(failure(late)).isInstanceOf(DeadlineExceededException.class);
+        assertThat(collected(ref)).as("the expired request's tensor is no longer held").isTrue();
+    }
+
+    @Test
+    void aCancelledRequestReleasesItsInputsAtOnce() {
+        Batcher b = batcher(8, 50, 100, 1);
+        submit(b, "k", 1);
+        Tensor input = rows(7);
+        WeakReference<Tensor> ref = new WeakReference<>(input);
+        var gone = b.submit(Map.of("x", input), "k", 1, List.of("y"), ticker.read() + MILLISECONDS.toNanos(500));
+        submit(b, "k", 8); // keeps the group alive behind it
+        input = null;
+        gone.cancel(false);
+        assertThat(collected(ref)).as("the cancelled request's tensor is no longer held").isTrue();
+    }
+
+    @Test
+    void oneLatencyTimerServesEveryWaitingGroup() {
+        Batcher b = batcher(8, 10, 100, 1);
+        var arrival = b.announce();
+        submit(b, "a", 1);
+        scheduler.advance(1, MILLISECONDS);
+        submit(b, "b", 2);
+        scheduler.advance(1, MILLISECONDS);
+        submit(b, "c", 3);
+        assertThat(scheduler.pending()).as("three deadlines and one latency timer").isEqualTo(4);
+        scheduler.advance(8, MILLISECONDS); // t=10: a is due and runs; the slot is busy, so no timer is needed
+        assertThat(executor.queued()).isEqualTo(1);
+        assertThat(scheduler.pending()).isEqualTo(2);
+        executor.runNext(); // a finishes at t=10: b (due at t=11) waits, with the timer armed for it
+        assertThat(executor.queued()).isZero();
+        assertThat(scheduler.pending()).isEqualTo(3);
+        scheduler.advance(1, MILLISECONDS); // t=11: b is due
+        assertThat(executor.queued()).isEqualTo(1);
+        executor.runAll();
+        assertThat(events).containsExactly("batch 1/1", "batch 1/1");
+        arrival.close();
+    }
+
+    @Test
+    void startsTheNextBatchBeforeAnsweringTheFinishedOne() {
+        Batcher b = batcher(8, 50, 100, 1);
+        var first = submit(b, "k", 1);
+        submit(b, "k", 2);
+        List<Integer> startedWhenAnswered = new ArrayList<>();
+        first.whenComplete((r, t) -> startedWhenAnswered.add(executor.queued()));
+        executor.runNext();
+        assertThat(startedWhenAnswered).containsExactly(1);
     }
 
     @Test

@@ -1,0 +1,49 @@
+package io.inferno.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The queue-depth gauge is read from the batchers at each scrape, and disappears with its version. */
+class EngineMetricsTest {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final EngineMetrics metrics = new EngineMetrics(registry, EngineMetrics.DEFAULT_LATENCY_BUCKETS);
+
+    private String scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theQueueDepthIsReadFromTheWatchedQueueAtEachScrape() {
+        AtomicInteger depth = new AtomicInteger(3);
+        metrics.watchQueue("m", 2, depth::get);
+        assertThat(scrape()).contains("infer_queue_depth{model=\"m\",version=\"2\"} 3.0");
+        depth.set(0);
+        assertThat(scrape()).contains("infer_queue_depth{model=\"m\",version=\"2\"} 0.0");
+    }
+
+    @Test
+    void anUnloadedVersionLeavesTheQueueDepthGauge() {
+        metrics.watchQueue("m", 1, () -> 5);
+        metrics.watchQueue("m", 2, () -> 7);
+        metrics.setLoaded("m", 1, true);
+        metrics.setLoaded("m", 1, false);
+        assertThat(scrape()).doesNotContain("infer_queue_depth{model=\"m\",version=\"1\"}")
+                .contains("infer_queue_depth{model=\"m\",version=\"2\"} 7.0");
+        metrics.unwatchQueue("m", 2);
+        assertThat(scrape()).doesNotContain("infer_queue_depth{model=");
+    }
+}
