@@ -13,6 +13,10 @@ public interface Scheduler {
         void cancel();
     }
 
-    /** Runs {@code task} once, no earlier than {@code delayNanos} from now. Tasks must be short and not block. */
+    /**
+     * Runs {@code task} once, no earlier than {@code delayNanos} from now, on a thread of the scheduler's own: never
+     * inside this call, even for a delay of zero or less (callers such as the batcher schedule while holding a
+     * lock). Tasks must be short and not block.
+     */
     Cancellable schedule(Runnable task, long delayNanos);
 }
