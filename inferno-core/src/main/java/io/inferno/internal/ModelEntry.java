@@ -326,41 +326,47 @@ final class ModelEntry {
     Applied apply(DesiredState desired, long before) {
         List<LoadedVersion> retired = new ArrayList<>();
         List<CompletableFuture<Void>> releases = new ArrayList<>();
-        OptionalLong activeNow;
+        OptionalLong activeNow = OptionalLong.empty();
+        boolean stale;
+        long applied;
         synchronized (this) {
             if (closed) {
                 return Applied.STALE;
             }
-            if (appliedRevision != before && desired.revision() < appliedRevision) {
-                LOG.info("model {}: desired state revision {} is older than the applied revision {}; ignored",
-                        name, desired.revision(), appliedRevision);
-                return Applied.STALE;
-            }
-            appliedRevision = desired.revision();
-            decided = true;
-            View v = view;
-            OptionalLong active = v.active;
-            if (desired.active().isEmpty() || v.loaded.containsKey(desired.active().getAsLong())) {
-                active = desired.active();
-            } // else the desired active version is not loaded here (failed, not on disk): the current one serves
-            Map<Long, LoadedVersion> keep = new HashMap<>();
-            for (Map.Entry<Long, LoadedVersion> e : v.loaded.entrySet()) {
-                long version = e.getKey();
-                if (desired.loaded().contains(version) || pinned.containsKey(version)
-                        || active.equals(OptionalLong.of(version))) {
-                    keep.put(version, e.getValue());
-                } else {
-                    retired.add(e.getValue());
-                    CompletableFuture<Void> released = new CompletableFuture<>();
-                    releasing.put(version, released);
-                    releases.add(released);
+            applied = appliedRevision;
+            stale = appliedRevision != before && desired.revision() < appliedRevision;
+            if (!stale) {
+                appliedRevision = desired.revision();
+                decided = true;
+                View v = view;
+                OptionalLong active = v.active;
+                if (desired.active().isEmpty() || v.loaded.containsKey(desired.active().getAsLong())) {
+                    active = desired.active();
+                } // else the desired active version is not loaded here (failed, not on disk): the current one serves
+                Map<Long, LoadedVersion> keep = new HashMap<>();
+                for (Map.Entry<Long, LoadedVersion> e : v.loaded.entrySet()) {
+                    long version = e.getKey();
+                    if (desired.loaded().contains(version) || pinned.containsKey(version)
+                            || active.equals(OptionalLong.of(version))) {
+                        keep.put(version, e.getValue());
+                    } else {
+                        retired.add(e.getValue());
+                        CompletableFuture<Void> released = new CompletableFuture<>();
+                        releasing.put(version, released);
+                        releases.add(released);
+                    }
                 }
+                if (active.isPresent() && !keep.containsKey(active.getAsLong())) {
+                    active = View.highest(keep);
+                }
+                view = new View(active, Collections.unmodifiableMap(keep), false);
+                activeNow = active;
             }
-            if (active.isPresent() && !keep.containsKey(active.getAsLong())) {
-                active = View.highest(keep);
-            }
-            view = new View(active, Collections.unmodifiableMap(keep), false);
-            activeNow = active;
+        }
+        if (stale) {
+            LOG.info("model {}: desired state revision {} is older than the applied revision {}; ignored", name,
+                    desired.revision(), applied);
+            return Applied.STALE;
         }
         if (desired.active().isPresent() && !activeNow.equals(desired.active())) {
             LOG.warn("model {}: desired version {} is not loaded here; version {} stays active", name,
