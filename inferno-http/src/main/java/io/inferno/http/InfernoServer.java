@@ -205,6 +205,11 @@ public final class InfernoServer implements AutoCloseable {
         if (m.retryAfter()) {
             ctx.header("Retry-After", Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
         }
+        if (m.status() == 413) {
+            // the rest of the body is never read, so this connection cannot carry another request: say so, or a
+            // keep-alive client reuses it and its next request fails with no response at all
+            ctx.header("Connection", "close");
+        }
         problem(ctx, m.status(), m.detail());
     }
 

@@ -175,10 +175,13 @@ class InfernoServerTest {
         HttpResponse<String> declared = http.post("/v1/models/scale:predict", big);
         assertThat(declared.statusCode()).isEqualTo(413);
         assertThat(json(declared).get("detail").asText()).contains("larger than the limit of 65536 bytes");
+        assertThat(declared.headers().firstValue("Connection")).hasValue("close"); // its body is left unread
+        assertThat(http.post("/v1/models/scale:predict", xBody(1)).statusCode()).isEqualTo(200); // next one works
         byte[] bytes = big.getBytes();
         HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(http.uri("/v1/models/scale:predict"))
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))).build());
         assertThat(chunked.statusCode()).isEqualTo(413);
+        assertThat(http.post("/v1/models/scale:predict", xBody(1)).statusCode()).isEqualTo(200);
     }
 
     @Test
