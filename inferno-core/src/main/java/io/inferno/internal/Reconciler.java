@@ -143,7 +143,13 @@ public final class Reconciler implements AutoCloseable {
         if (stopped.get()) {
             return;
         }
-        heartbeatTimer = scheduler.schedule(() -> executor.execute(this::heartbeat), interval.toNanos());
+        heartbeatTimer = scheduler.schedule(() -> {
+            try {
+                executor.execute(this::heartbeat);
+            } catch (RejectedExecutionException shuttingDown) {
+                // closing: no more heartbeats
+            }
+        }, interval.toNanos());
         try {
             store.heartbeat(new ReplicaReport(replicaId, registry.loadedVersions(), Instant.now()));
         } catch (RuntimeException e) {
