@@ -71,9 +71,15 @@ public record PredictRequest(String model, OptionalLong version, Map<String, Ten
         return new PredictRequest(model, version, inputs, outputs, Optional.of(t));
     }
 
+    /** The longest timeout a request may ask for. */
+    public static final Duration MAX_TIMEOUT = Duration.ofHours(24);
+
     private static Duration requirePositive(Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new InvalidInputException("timeout must be positive, got " + timeout);
+        }
+        if (timeout.compareTo(MAX_TIMEOUT) > 0) {
+            throw new InvalidInputException("timeout must be at most " + MAX_TIMEOUT + ", got " + timeout);
         }
         return timeout;
     }

@@ -1,5 +1,6 @@
 package io.inferno.codec;
 
+import io.inferno.text.ClientText;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -29,7 +30,7 @@ public enum Codec {
                 return c;
             }
         }
-        throw new IllegalArgumentException("unsupported codec '" + name + "'; supported: "
+        throw new IllegalArgumentException("unsupported codec " + ClientText.quote(name) + "; supported: "
                 + Arrays.stream(values()).map(Codec::wireName).collect(Collectors.joining(", ")));
     }
 

@@ -1,5 +1,6 @@
 package io.inferno.tensor;
 
+import io.inferno.text.ClientText;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -66,7 +67,7 @@ public enum DType {
             }
         }
         throw new IllegalArgumentException(String.format(Locale.ROOT,
-                "unsupported dtype '%s'; supported: %s", name, SUPPORTED));
+                "unsupported dtype %s; supported: %s", ClientText.quote(name), SUPPORTED));
     }
 
     /** The supported wire names, comma separated, for error messages. */

@@ -10,6 +10,7 @@ import io.inferno.InvalidInputException;
 import io.inferno.codec.Codec;
 import io.inferno.codec.TensorCodec;
 import io.inferno.tensor.Tensor;
+import io.inferno.text.ClientText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +25,9 @@ import java.util.OptionalLong;
  * from the request stream into tensors, with no tree or String of the whole body in between.
  */
 final class Bodies {
+    /** The largest {@code timeout_ms} a request may ask for: 24 hours. */
+    static final long MAX_TIMEOUT_MS = 86_400_000L;
+
     static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -56,6 +60,7 @@ final class Bodies {
             OptionalLong timeout = OptionalLong.empty();
             Optional<Codec> codec = Optional.empty();
             List<String> problems = new ArrayList<>();
+            int omitted = 0; // problems counted beyond the ones kept
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
@@ -66,7 +71,7 @@ final class Bodies {
                                 inputs = TensorCodec.decodeNamed(p);
                             } catch (InvalidInputException e) {
                                 problems.addAll(e.problems());
-                                throw new InvalidInputException(problems);
+                                throw new InvalidInputException(problems, omitted);
                             }
                         } else {
                             problems.add("inputs must be an object of input name to tensor payload, got "
@@ -76,12 +81,17 @@ final class Bodies {
                     }
                     case "outputs" -> outputs = Optional.ofNullable(readNames(p, value, problems));
                     case "timeout_ms" -> {
-                        if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
-                                && p.getLongValue() > 0) {
+                        boolean integer = value == JsonToken.VALUE_NUMBER_INT;
+                        boolean huge = integer && (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                                || p.getLongValue() > MAX_TIMEOUT_MS);
+                        if (integer && !huge && p.getLongValue() > 0) {
                             timeout = OptionalLong.of(p.getLongValue());
+                        } else if (huge) {
+                            problems.add("timeout_ms must be at most " + MAX_TIMEOUT_MS + " (24 hours), got "
+                                    + ClientText.truncate(p.getText(), ClientText.WHOLE));
                         } else {
                             problems.add("timeout_ms must be a positive integer (milliseconds), got "
-                                    + (value.isScalarValue() ? p.getText() : kind(value)));
+                                    + (value.isScalarValue() ? ClientText.truncate(p.getText(), ClientText.WHOLE) : kind(value)));
                             p.skipChildren();
                         }
                     }
@@ -98,8 +108,12 @@ final class Bodies {
                         }
                     }
                     default -> {
-                        problems.add("unknown field '" + field + "'; a predict body has inputs, outputs, "
-                                + "timeout_ms and codec");
+                        if (problems.size() < InvalidInputException.MAX_PROBLEMS) {
+                            problems.add("unknown field " + ClientText.quote(field) + "; a predict body has inputs, "
+                                    + "outputs, timeout_ms and codec");
+                        } else {
+                            omitted++; // counted, not kept: a body of unknown fields must not become a big answer
+                        }
                         p.skipChildren();
                     }
                 }
@@ -109,7 +123,7 @@ final class Bodies {
                 problems.add("inputs is required: an object of input name to tensor payload");
             }
             if (!problems.isEmpty()) {
-                throw new InvalidInputException(problems);
+                throw new InvalidInputException(problems, omitted);
             }
             return new Predict(inputs, outputs, timeout, codec);
         }
@@ -140,6 +154,7 @@ final class Bodies {
             String name = null;
             long version = -1;
             List<String> problems = new ArrayList<>();
+            int omitted = 0;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
@@ -157,10 +172,16 @@ final class Bodies {
                             version = p.getLongValue();
                         } else {
                             problems.add("version must be a positive integer, got "
-                                    + (value.isScalarValue() ? p.getText() : kind(value)));
+                                    + (value.isScalarValue() ? ClientText.truncate(p.getText(), ClientText.WHOLE) : kind(value)));
                         }
                     }
-                    default -> problems.add("unknown field '" + field + "'; expected name and version");
+                    default -> {
+                        if (problems.size() < InvalidInputException.MAX_PROBLEMS) {
+                            problems.add("unknown field " + ClientText.quote(field) + "; expected name and version");
+                        } else {
+                            omitted++;
+                        }
+                    }
                 }
                 p.skipChildren();
             }
@@ -172,7 +193,7 @@ final class Bodies {
                 problems.add("version is required");
             }
             if (!problems.isEmpty()) {
-                throw new InvalidInputException(problems);
+                throw new InvalidInputException(problems, omitted);
             }
             return new Admin(name, version);
         }

@@ -9,6 +9,7 @@ import io.inferno.ModelStatus;
 import io.inferno.OverloadedException;
 import io.inferno.PredictRequest;
 import io.inferno.codec.Codec;
+import io.inferno.text.ClientText;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -179,8 +180,11 @@ public final class InfernoServer implements AutoCloseable {
         ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
     }
 
+    /** The longest {@code detail} an error answer carries (messages are bounded before; this is the last guard). */
+    static final int MAX_DETAIL_CHARS = 8192;
+
     private void problem(Context ctx, int status, String detail) {
-        ObjectNode body = mapper.createObjectNode().put("detail", detail);
+        ObjectNode body = mapper.createObjectNode().put("detail", ClientText.truncate(detail, MAX_DETAIL_CHARS));
         try {
             ctx.attribute("inferno.answered", Boolean.TRUE);
             ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
@@ -200,7 +204,7 @@ public final class InfernoServer implements AutoCloseable {
                             ErrorMapping.unwrap(failure)));
         } else if (m.status() == 500) {
             RequestLog.withContext(ctx, RequestLog.routeOf(ctx), m.status(), null,
-                    () -> LOG.warn("model failed: {}", m.detail()));
+                    () -> LOG.warn("model failed: {}", ClientText.truncate(m.detail(), MAX_DETAIL_CHARS)));
         }
         if (m.retryAfter()) {
             ctx.header("Retry-After", Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
