@@ -180,6 +180,23 @@ public final class InfernoServer implements AutoCloseable {
         ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
     }
 
+    /** How much of an oversized body is read and dropped before answering 413 (see {@link #error}). */
+    static final long LINGER_BYTES = 1L << 20;
+
+    private static void discard(Context ctx, long max) {
+        byte[] buffer = new byte[8192];
+        long left = max;
+        try {
+            InputStream in = ctx.req().getInputStream();
+            int n;
+            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0) {
+                left -= n;
+            }
+        } catch (IOException | RuntimeException gone) {
+            // the client stopped sending, or the request is gone: nothing more to drop
+        }
+    }
+
     /** The longest {@code detail} an error answer carries (messages are bounded before; this is the last guard). */
     static final int MAX_DETAIL_CHARS = 8192;
 
@@ -210,9 +227,12 @@ public final class InfernoServer implements AutoCloseable {
             ctx.header("Retry-After", Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
         }
         if (m.status() == 413) {
-            // the rest of the body is never read, so this connection cannot carry another request: say so, or a
-            // keep-alive client reuses it and its next request fails with no response at all
+            // The rest of the body is not wanted, so this connection cannot carry another request: say so, or a
+            // keep-alive client reuses it and its next request fails with no response at all. Read (and drop) a
+            // bounded part of what is still coming first: closing on unread bytes resets the connection, and a
+            // client still sending its body may then lose the 413 itself.
             ctx.header("Connection", "close");
+            discard(ctx, LINGER_BYTES);
         }
         problem(ctx, m.status(), m.detail());
     }
