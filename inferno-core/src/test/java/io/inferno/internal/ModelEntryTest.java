@@ -142,7 +142,7 @@ class ModelEntryTest {
     }
 
     @Test
-    void aRescanAddsVersionsAndNeverUnloads() {
+    void aRescanThatFindsTheFoldersGoneNeverUnloads() {
         loaded(1);
         entry.rescanned(List.of(), List.of()); // every folder gone
         assertThat(entry.view().loaded()).containsOnlyKeys(1L);

@@ -10,6 +10,7 @@ import io.inferno.model.TensorSpec;
 import io.inferno.state.ReplicaReport;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * The JSON views of models that the read-only routes answer with (docs/api.md): the model list, one model's
@@ -59,11 +60,7 @@ final class ModelViews {
     ObjectNode status(ModelStatus s) {
         ObjectNode m = mapper.createObjectNode();
         m.put("name", s.name());
-        if (s.active().isPresent()) {
-            m.put("active_version", s.active().getAsLong());
-        } else {
-            m.putNull("active_version");
-        }
+        putVersion(m, "active_version", s.active());
         ArrayNode loaded = m.putArray("loaded_versions");
         s.loaded().forEach(loaded::add);
         ArrayNode onDisk = m.putArray("versions_on_disk");
@@ -71,11 +68,7 @@ final class ModelViews {
         ArrayNode failures = m.putArray("failures");
         for (ModelStatus.Failure f : s.failures()) {
             ObjectNode fo = failures.addObject();
-            if (f.version().isPresent()) {
-                fo.put("version", f.version().getAsLong());
-            } else {
-                fo.putNull("version");
-            }
+            putVersion(fo, "version", f.version());
             fo.put("reason", f.reason());
         }
         return m;
@@ -105,13 +98,18 @@ final class ModelViews {
     ObjectNode active(String name, ModelStatus s) {
         ObjectNode o = mapper.createObjectNode();
         o.put("name", name);
-        if (s.active().isPresent()) {
-            o.put("version", s.active().getAsLong());
-        } else {
-            o.putNull("version");
-        }
+        putVersion(o, "version", s.active());
         o.put("loaded", s.activeLoaded());
         return o;
+    }
+
+    /** A version field: the number, or JSON null when there is none. */
+    private static void putVersion(ObjectNode o, String field, OptionalLong version) {
+        if (version.isPresent()) {
+            o.put(field, version.getAsLong());
+        } else {
+            o.putNull(field);
+        }
     }
 
     /** Tensor specs; a shape lists fixed sizes as numbers, symbolic ones by name and any other as -1. */
