@@ -23,7 +23,7 @@ import java.util.concurrent.ExecutionException;
  *   <tr><td>{@link StateUnavailableException}</td><td>503 + Retry-After</td></tr>
  *   <tr><td>{@link DeadlineExceededException}</td><td>504</td></tr>
  *   <tr><td>{@link ModelExecutionException}</td><td>500, with the model's message</td></tr>
- *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 404, 405, 413)</td></tr>
+ *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 403, 404, 405, 413, 415)</td></tr>
  *   <tr><td>{@link BodyTooLargeException}</td><td>413</td></tr>
  *   <tr><td>a body that is not JSON</td><td>400</td></tr>
  *   <tr><td>anything else: a bug</td><td>500, "internal error; request id ..."</td></tr>

@@ -72,7 +72,7 @@ public final class InfernoServer implements AutoCloseable {
         this.inferno = Objects.requireNonNull(inferno, "inferno");
         this.metrics = new HttpMetrics(inferno.metricsRegistry(), this::ready, inferno::stateStoreHealthy);
         this.requestLog = new RequestLog(settings.accessLog());
-        this.adminAuth = new AdminAuth(settings.adminToken());
+        this.adminAuth = new AdminAuth(settings.adminToken(), settings.adminOrigins());
         this.openApi = readOpenApi();
         this.app = Javalin.create(config -> {
             config.http.prefer405over404 = true;
@@ -92,6 +92,8 @@ public final class InfernoServer implements AutoCloseable {
             config.routes.get("/v1/models/{name}/active", this::active);
             config.routes.post("/v1/models:load", ctx -> admin(ctx, true));
             config.routes.post("/v1/models:unload", ctx -> admin(ctx, false));
+            config.routes.options("/v1/models:load", adminAuth::preflight);
+            config.routes.options("/v1/models:unload", adminAuth::preflight);
             config.routes.get("/health/live", ctx -> json(ctx, 200, mapper.createObjectNode().put("status", "live")));
             config.routes.get("/health/ready", this::readiness);
             config.routes.get("/metrics", this::scrape);

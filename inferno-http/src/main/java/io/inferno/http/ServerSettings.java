@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param port the port ({@code PORT}, default 8000; 0 picks a free one)
  * @param maxRequestBytes the largest request body accepted ({@code MAX_REQUEST_BYTES}, default 64 MiB)
  * @param adminToken when set, load and unload need {@code Authorization: Bearer <token>} ({@code ADMIN_TOKEN})
+ * @param adminOrigins browser origins ({@code scheme://host[:port]}, lower case) allowed to call load and unload
+ *     ({@code ADMIN_ALLOWED_ORIGINS}, comma-separated, default none: every cross-origin browser call is refused)
  * @param logLevel Inferno's log level ({@code LOG_LEVEL}, default INFO)
  * @param drainTimeout how long shutdown waits for accepted requests ({@code DRAIN_TIMEOUT_S}, default 30)
  * @param replicaId this replica's name in the fleet's heartbeats ({@code REPLICA_ID}, default host name and pid)
@@ -36,13 +38,15 @@ import java.util.Optional;
 public record ServerSettings(Device device, Path repoRoot, boolean preload, boolean accessLog,
         double[] metricsBuckets, Optional<String> redisUrl, String redisPrefix, boolean reconcileEnabled,
         Duration reconcileInterval, String host, int port, long maxRequestBytes, Optional<String> adminToken,
-        String logLevel, Duration drainTimeout, Optional<String> replicaId, Duration repoPollInterval) {
+        List<String> adminOrigins, String logLevel, Duration drainTimeout, Optional<String> replicaId,
+        Duration repoPollInterval) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 64L * 1024 * 1024;
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
     public ServerSettings {
         metricsBuckets = metricsBuckets.clone();
+        adminOrigins = List.copyOf(adminOrigins);
     }
 
     @Override
@@ -105,6 +109,7 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
         long maxBytes = r.read("MAX_REQUEST_BYTES", Long.toString(DEFAULT_MAX_REQUEST_BYTES),
                 v -> range(v, 1024, Integer.MAX_VALUE));
         Optional<String> token = Optional.ofNullable(env.get("ADMIN_TOKEN")).filter(v -> !v.isEmpty());
+        List<String> origins = r.read("ADMIN_ALLOWED_ORIGINS", "", ServerSettings::origins);
         String level = r.read("LOG_LEVEL", "INFO", v -> {
             String l = v.trim().toUpperCase(Locale.ROOT);
             if (!LEVELS.contains(l)) {
@@ -117,7 +122,7 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
         Duration poll = r.read("REPO_POLL_INTERVAL_S", "0", v -> v.equals("0") ? Duration.ZERO : seconds(v));
         r.throwIfInvalid();
         return new ServerSettings(device, repo, preload, accessLog, buckets, redis, prefix, reconcile, interval,
-                host, port, maxBytes, token, level, drain, replica, poll);
+                host, port, maxBytes, token, origins, level, drain, replica, poll);
     }
 
     /** Collects every problem instead of stopping at the first. */
@@ -201,6 +206,25 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
         return out;
     }
 
+    private static final java.util.regex.Pattern ORIGIN =
+            java.util.regex.Pattern.compile("https?://[^/?#\\s,]+");
+
+    private static List<String> origins(String v) {
+        List<String> out = new ArrayList<>();
+        for (String part : v.split(",")) {
+            String origin = part.trim().toLowerCase(Locale.ROOT);
+            if (origin.isEmpty()) {
+                continue;
+            }
+            if (!ORIGIN.matcher(origin).matches()) {
+                throw new IllegalArgumentException("must be comma-separated origins such as https://ops.example.com"
+                        + " (scheme, host and optional port; no path)");
+            }
+            out.add(origin);
+        }
+        return out;
+    }
+
     private static String redisUrl(String v) {
         if (!v.startsWith("redis://") && !v.startsWith("rediss://")) {
             throw new IllegalArgumentException("must start with redis:// or rediss://");
@@ -215,7 +239,8 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 && accessLog == s.accessLog && redisUrl.equals(s.redisUrl) && redisPrefix.equals(s.redisPrefix)
                 && reconcileEnabled == s.reconcileEnabled && reconcileInterval.equals(s.reconcileInterval)
                 && host.equals(s.host) && port == s.port && maxRequestBytes == s.maxRequestBytes
-                && adminToken.equals(s.adminToken) && logLevel.equals(s.logLevel)
+                && adminToken.equals(s.adminToken) && adminOrigins.equals(s.adminOrigins)
+                && logLevel.equals(s.logLevel)
                 && drainTimeout.equals(s.drainTimeout) && replicaId.equals(s.replicaId)
                 && repoPollInterval.equals(s.repoPollInterval);
     }
@@ -224,7 +249,7 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
     public int hashCode() {
         return java.util.Objects.hash(device, repoRoot, preload, accessLog, Arrays.hashCode(metricsBuckets),
                 redisUrl, redisPrefix, reconcileEnabled, reconcileInterval, host, port, maxRequestBytes, adminToken,
-                logLevel, drainTimeout, replicaId, repoPollInterval);
+                adminOrigins, logLevel, drainTimeout, replicaId, repoPollInterval);
     }
 
     /** Never prints the admin token or a Redis password. */
@@ -235,7 +260,8 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 + ", redis=" + redisUrl.map(u -> u.replaceAll("//[^@/]*@", "//***@")).orElse("none")
                 + ", redisPrefix=" + redisPrefix + ", reconcile=" + reconcileEnabled + "/" + reconcileInterval
                 + ", host=" + host + ", port=" + port + ", maxRequestBytes=" + maxRequestBytes + ", adminToken="
-                + (adminToken.isPresent() ? "set" : "none") + ", logLevel=" + logLevel + ", drainTimeout="
+                + (adminToken.isPresent() ? "set" : "none") + ", adminOrigins=" + adminOrigins + ", logLevel="
+                + logLevel + ", drainTimeout="
                 + drainTimeout + ", repoPollInterval=" + repoPollInterval + "]";
     }
 }

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inferno.testing.Await;
 import io.inferno.testing.ModelProbe;
 import io.inferno.testing.ScalingModel;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
@@ -39,6 +40,83 @@ class AdminAuthAndShutdownTest {
                     .isEqualTo(200);
             // predictions need no token
             assertThat(json(http.post("/v1/models/scale:predict", xBody(1))).get("version").asLong()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aCrossSitePageCannotUnloadAModelWithASimplePost() {
+        // the reproduction: no ADMIN_TOKEN (the default), a page on another site posts text/plain, which a browser
+        // sends without asking first
+        writeYaml(repo.resolve("scale/1"), ScalingModel.yaml("scale", 1, 8));
+        try (ServerHarness http = new ServerHarness(repo, Map.of())) {
+            String body = "{\"name\": \"scale\", \"version\": 1}";
+            HttpResponse<String> fromPage = http.post("/v1/models:unload", body,
+                    "Content-Type", "text/plain;charset=UTF-8", "Origin", "https://evil.example");
+            assertThat(fromPage.statusCode()).isEqualTo(403);
+            assertThat(json(fromPage).get("detail").asText()).isEqualTo("admin calls from browser origin "
+                    + "'https://evil.example' are refused; allowed origins are set with ADMIN_ALLOWED_ORIGINS "
+                    + "(none are)");
+            assertThat(fromPage.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+            HttpResponse<String> plain = http.post("/v1/models:unload", body, "Content-Type", "text/plain");
+            assertThat(plain.statusCode()).isEqualTo(415);
+            assertThat(json(plain).get("detail").asText())
+                    .isEqualTo("admin calls need Content-Type: application/json (got 'text/plain')");
+            HttpResponse<String> form = http.post("/v1/models:unload", body,
+                    "Content-Type", "application/x-www-form-urlencoded");
+            assertThat(form.statusCode()).isEqualTo(415);
+            HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(http.uri("/v1/models:unload"))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", "https://evil.example").header("Access-Control-Request-Method", "POST")
+                    .build());
+            assertThat(preflight.statusCode()).isEqualTo(403);
+            assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+            // nothing was unloaded; a JSON call from a non-browser client is still allowed
+            assertThat(json(http.post("/v1/models/scale:predict", xBody(1))).get("version").asLong()).isEqualTo(1);
+            assertThat(http.post("/v1/models:unload", body, "Content-Type", "application/json; charset=utf-8")
+                    .statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anAllowedOriginGetsItsPreflightAndCorsHeaders() {
+        writeYaml(repo.resolve("scale/1"), ScalingModel.yaml("scale", 1, 8));
+        Map<String, String> env = Map.of("ADMIN_TOKEN", "s3cret",
+                "ADMIN_ALLOWED_ORIGINS", "https://ops.example.com, http://localhost:3000");
+        try (ServerHarness http = new ServerHarness(repo, env)) {
+            HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(http.uri("/v1/models:load"))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", "https://ops.example.com").header("Access-Control-Request-Method", "POST")
+                    .header("Access-Control-Request-Headers", "authorization, content-type").build());
+            assertThat(preflight.statusCode()).isEqualTo(204);
+            assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin"))
+                    .hasValue("https://ops.example.com");
+            assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods")).hasValue("POST");
+            assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers"))
+                    .hasValue("Authorization, Content-Type");
+            String body = "{\"name\": \"scale\", \"version\": 1}";
+            HttpResponse<String> noToken = http.post("/v1/models:load", body, "Origin", "http://localhost:3000");
+            assertThat(noToken.statusCode()).isEqualTo(401);
+            assertThat(noToken.headers().firstValue("Access-Control-Allow-Origin"))
+                    .hasValue("http://localhost:3000"); // so the page can read why
+            HttpResponse<String> loaded = http.post("/v1/models:load", body,
+                    "Origin", "https://ops.example.com", "Authorization", "Bearer s3cret");
+            assertThat(loaded.statusCode()).isEqualTo(200);
+            assertThat(loaded.headers().firstValue("Access-Control-Allow-Origin"))
+                    .hasValue("https://ops.example.com");
+            assertThat(loaded.headers().firstValue("Vary")).hasValueSatisfying(v -> assertThat(v).contains("Origin"));
+            assertThat(http.post("/v1/models:load", body, "Origin", "https://other.example.com",
+                    "Authorization", "Bearer s3cret").statusCode()).isEqualTo(403);
+        }
+    }
+
+    @Test
+    void predictStaysLenientAboutTheContentTypeForCurlUsers() {
+        writeYaml(repo.resolve("scale/1"), ScalingModel.yaml("scale", 1, 8));
+        try (ServerHarness http = new ServerHarness(repo, Map.of())) {
+            // curl -d sends application/x-www-form-urlencoded
+            HttpResponse<String> r = http.post("/v1/models/scale:predict", xBody(1),
+                    "Content-Type", "application/x-www-form-urlencoded");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         }
     }
 

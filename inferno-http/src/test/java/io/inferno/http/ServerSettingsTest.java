@@ -31,6 +31,7 @@ class ServerSettingsTest {
         assertThat(s.port()).isEqualTo(8000);
         assertThat(s.maxRequestBytes()).isEqualTo(64L * 1024 * 1024);
         assertThat(s.adminToken()).isEmpty();
+        assertThat(s.adminOrigins()).isEmpty();
         assertThat(s.logLevel()).isEqualTo("INFO");
         assertThat(s.repoPollInterval()).isEqualTo(Duration.ZERO);
     }
@@ -44,6 +45,7 @@ class ServerSettingsTest {
                 Map.entry("STATE_RECONCILE_INTERVAL_S", "0.5"), Map.entry("HOST", "127.0.0.1"),
                 Map.entry("PORT", "9000"), Map.entry("MAX_REQUEST_BYTES", "2048"), Map.entry("ADMIN_TOKEN", "t"),
                 Map.entry("LOG_LEVEL", "debug"), Map.entry("REPO_POLL_INTERVAL_S", "2.5"),
+                Map.entry("ADMIN_ALLOWED_ORIGINS", "https://Ops.example.com, http://localhost:3000,"),
                 Map.entry("SOMETHING_ELSE", "ignored")));
         assertThat(s.repoPollInterval()).isEqualTo(Duration.ofMillis(2500));
         assertThat(s.device()).isEqualTo(Device.cuda(1));
@@ -59,6 +61,7 @@ class ServerSettingsTest {
         assertThat(s.port()).isEqualTo(9000);
         assertThat(s.maxRequestBytes()).isEqualTo(2048);
         assertThat(s.adminToken()).hasValue("t");
+        assertThat(s.adminOrigins()).containsExactly("https://ops.example.com", "http://localhost:3000");
         assertThat(s.logLevel()).isEqualTo("DEBUG");
         assertThat(s.toString()).doesNotContain("=t,").contains("adminToken=set");
     }
@@ -84,6 +87,9 @@ class ServerSettingsTest {
                 Arguments.of("REPO_POLL_INTERVAL_S", "often", "REPO_POLL_INTERVAL_S='often': must be a number"),
                 Arguments.of("REDIS_URL", "localhost:6379", "REDIS_URL='localhost:6379': must start with redis://"),
                 Arguments.of("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD': must be one of TRACE, DEBUG, INFO, WARN, ERROR"),
+                Arguments.of("ADMIN_ALLOWED_ORIGINS", "https://ops.example.com/admin",
+                        "ADMIN_ALLOWED_ORIGINS='https://ops.example.com/admin': must be comma-separated origins"),
+                Arguments.of("ADMIN_ALLOWED_ORIGINS", "*", "ADMIN_ALLOWED_ORIGINS='*': must be"),
                 Arguments.of("REPO_ROOT", " ", "REPO_ROOT=' ': must not be empty"));
     }
 
