@@ -42,6 +42,12 @@ final class KeepAliveConnection implements AutoCloseable {
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** The request head for a GET of {@code path}. */
+    static byte[] getHead(URI base, String path) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + (base.getPort() > 0 ? ":" + base.getPort()
+                : "") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
     Response send(byte[] head, byte[] body) throws IOException {
         if (socket == null) {
             connect();

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A chaos run (not CI): starts the server on the sample models and, for a minute, lets valid clients share it with
+# poison requests, amplifying and oversized bodies, slow clients and hot swaps (io.inferno.loadtest.Chaos). Prints
+# the valid requests' success rate and latency, every other kind's answers, the health probe's worst latency and
+# the server's RSS at the start and the end. See docs/performance.md.
+#
+#   bench/chaos.sh                       # 60 s, 16 valid clients, 4 poison, 250 slow
+#   SECONDS_PER_RUN=20 CHAOS_ARGS="--slow 400" bench/chaos.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-60}
+PORT=${BENCH_PORT:-18081}
+OUT=${OUT:-target/bench}
+mkdir -p "$OUT"
+
+if [[ "${SKIP_BUILD:-}" != "1" ]]; then
+  mvn -B -q package -DskipTests
+fi
+
+PORT=$PORT REPO_ROOT=models LOG_LEVEL=WARN java ${SERVER_JAVA_OPTS:-} -jar inferno-http/target/inferno-server.jar \
+  > "$OUT/chaos-server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
+
+for _ in $(seq 1 120); do
+  if curl -fsS "http://127.0.0.1:$PORT/health/ready" > /dev/null 2>&1; then break; fi
+  if ! kill -0 $server 2>/dev/null; then echo "server exited; see $OUT/chaos-server.log" >&2; exit 1; fi
+  sleep 0.5
+done
+curl -fsS "http://127.0.0.1:$PORT/health/ready" > /dev/null || { echo "server not ready" >&2; exit 1; }
+
+java -cp inferno-loadtest/target/inferno-loadtest.jar io.inferno.loadtest.Chaos --host "http://127.0.0.1:$PORT" \
+  --pid "$server" --seconds "$SECONDS_PER_RUN" ${CHAOS_ARGS:-}
