@@ -406,26 +406,72 @@ public final class Batcher {
         }
         notifyListener(() -> listener.batchStarted(batch.members.size(), batch.rows, waits));
         long t0 = ticker.read();
-        boolean ok = false;
-        List<Map<String, Tensor>> results = null;
-        RuntimeException failure = null;
+        List<Map<String, Tensor>> results;
         try {
-            Map<String, Tensor> outputs = model.predict(batch.inputs());
-            results = batch.split(outputs);
-            ok = true;
-        } catch (ModelExecutionException e) {
-            failure = e;
-        } catch (Exception | LinkageError e) {
-            String message = e.getMessage() == null || e.getMessage().isBlank()
-                    ? e.getClass().getName() : e.getMessage();
-            failure = new ModelExecutionException("model " + modelId + " failed: " + message, e);
+            results = attempt(batch);
         } catch (Error e) {
             // OutOfMemoryError and the like: answer the callers, then let the executor see it
-            failure = new ModelExecutionException("model " + modelId + " failed: " + e, e);
-            finish(batch, null, failure, ticker.read() - t0, false);
+            finish(batch, null, modelFailed(e), ticker.read() - t0);
             throw e;
         }
-        finish(batch, results, failure, ticker.read() - t0, ok);
+        long computeNanos = ticker.read() - t0;
+        if (results == null && batch.isolatable && batch.members.size() > 1) {
+            isolate(batch, computeNanos);
+        } else {
+            finish(batch, results, batch.failure, computeNanos);
+        }
+    }
+
+    /**
+     * Runs the model once on a batch: each member's outputs, or null with the batch's {@code failure} set, and
+     * {@code isolatable} when the model threw (a smaller batch might succeed). An {@link Error} propagates.
+     */
+    private List<Map<String, Tensor>> attempt(Batch batch) {
+        Map<String, Tensor> outputs;
+        try {
+            outputs = model.predict(batch.inputs());
+        } catch (ModelExecutionException e) {
+            return batch.failed(e, true);
+        } catch (InterruptedException e) {
+            return batch.failed(thrown(e), false); // the thread is asked to stop: run nothing more
+        } catch (Exception | LinkageError e) {
+            return batch.failed(thrown(e), true);
+        }
+        try {
+            return batch.split(outputs);
+        } catch (ModelExecutionException e) {
+            // outputs that break the contract are the model's fault, not an input's: re-running parts of the batch
+            // would only hide a model that cannot batch
+            return batch.failed(e, false);
+        }
+    }
+
+    /** What callers are told when the model threw: its message. */
+    private ModelExecutionException thrown(Throwable e) {
+        String message = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getName() : e.getMessage();
+        return new ModelExecutionException("model " + modelId + " failed: " + message, e);
+    }
+
+    /** What callers are told when running the model raised an {@link Error}. */
+    private ModelExecutionException modelFailed(Error e) {
+        return new ModelExecutionException("model " + modelId + " failed: " + e, e);
+    }
+
+    /**
+     * A batch of several requests failed because the model threw: finds the requests that fail it (see
+     * {@link Bisection}), here, on the batch's thread and slot, then finishes the batch. Requests are answered as
+     * soon as their part is settled.
+     */
+    private void isolate(Batch batch, long computeNanos) {
+        RuntimeException rest = batch.failure;
+        try {
+            Bisection.isolate(batch.members, batch.failure, new Rerun(Bisection.failedRunBudget(batch.members.size())));
+        } catch (Error e) {
+            rest = modelFailed(e); // the search stops here: who is not answered yet gets this
+            throw e;
+        } finally {
+            finish(batch, null, rest, computeNanos);
+        }
     }
 
     private void start(Batch batch) {
@@ -433,12 +479,16 @@ public final class Batcher {
             executor.execute(() -> run(batch));
         } catch (RejectedExecutionException e) {
             finish(batch, null, new ModelExecutionException("model " + modelId
-                    + " could not start a batch: the executor refused it", e), 0, false);
+                    + " could not start a batch: the executor refused it", e), 0);
         }
     }
 
-    private void finish(Batch batch, List<Map<String, Tensor>> results, RuntimeException failure, long computeNanos,
-            boolean ok) {
+    /**
+     * Frees the batch's slot, starts the next batch, then answers the members not answered yet: with their results,
+     * else with the failure.
+     */
+    private void finish(Batch batch, List<Map<String, Tensor>> results, RuntimeException failure,
+            long computeNanos) {
         List<Runnable> after = new ArrayList<>();
         List<Runnable> drainedNow = new ArrayList<>(1);
         lock.lock();
@@ -452,6 +502,7 @@ public final class Batcher {
         // Start the next batch before answering this one: completing the callers' futures runs their
         // continuations on this thread, and the model should not wait for that.
         runAll(after);
+        boolean ok = results != null;
         notifyListener(() -> listener.batchFinished(computeNanos, ok));
         for (int i = 0; i < batch.members.size(); i++) {
             Pending p = batch.members.get(i);
@@ -480,6 +531,78 @@ public final class Batcher {
             r.run();
         } catch (RuntimeException e) {
             LOG.warn("batcher listener failed for {}", modelId, e);
+        }
+    }
+
+    /** The batcher's side of a {@link Bisection}: runs parts of a failed batch, and answers their requests. */
+    private final class Rerun implements Bisection.Trials<Pending> {
+        private final int budget;
+
+        Rerun(int budget) {
+            this.budget = budget;
+        }
+
+        @Override
+        public List<Pending> live(List<Pending> members) {
+            long now = ticker.read();
+            List<Pending> live = new ArrayList<>(members.size());
+            for (Pending p : members) {
+                if (p.isDone()) {
+                    continue; // cancelled or completed by its caller
+                }
+                if (now - p.deadlineNanos >= 0) {
+                    long ms = (now - p.enqueuedNanos) / 1_000_000;
+                    notifyListener(listener::expired);
+                    p.fail(new DeadlineExceededException("request to " + modelId + " timed out after " + ms
+                            + " ms: its batch failed, and its deadline passed before it could run again in a "
+                            + "smaller batch"));
+                    continue;
+                }
+                live.add(p);
+            }
+            return live;
+        }
+
+        @Override
+        public RuntimeException run(List<Pending> members) {
+            long rows = 0;
+            for (Pending p : members) {
+                rows += p.rows;
+            }
+            Batch part = new Batch(members, rows, ticker.read());
+            List<Map<String, Tensor>> results = attempt(part);
+            boolean ok = results != null;
+            notifyListener(() -> listener.batchRerun(members.size(), part.rows, ok));
+            if (ok) {
+                for (int i = 0; i < members.size(); i++) {
+                    members.get(i).answer(results.get(i));
+                }
+                return null;
+            }
+            if (!part.isolatable) {
+                failAll(members, part.failure);
+                return null;
+            }
+            return part.failure;
+        }
+
+        @Override
+        public void failAlone(Pending member, RuntimeException failure) {
+            notifyListener(listener::failureIsolated);
+            member.fail(failure);
+        }
+
+        @Override
+        public void failTogether(List<Pending> members, RuntimeException failure) {
+            failAll(members, new ModelExecutionException(failure.getMessage() + " (this request ran with others in "
+                    + "a batch that failed, and was not isolated: the batcher stops re-running parts of a batch "
+                    + "after " + budget + " failed re-runs)", failure));
+        }
+
+        private void failAll(List<Pending> members, RuntimeException failure) {
+            for (Pending p : members) {
+                p.fail(failure);
+            }
         }
     }
 
@@ -603,16 +726,25 @@ public final class Batcher {
         }
     }
 
-    /** Requests dispatched together. */
+    /** Requests dispatched together, or a part of a failed batch run again. */
     private static final class Batch {
         final List<Pending> members;
         final long rows;
         final long startedNanos;
+        RuntimeException failure; // how the run failed, null until it does
+        boolean isolatable; // whether the model threw, so that running fewer of the members might succeed
 
         Batch(List<Pending> members, long rows, long startedNanos) {
             this.members = members;
             this.rows = rows;
             this.startedNanos = startedNanos;
+        }
+
+        /** Records how the run failed; returns null, the results of a failed run. */
+        List<Map<String, Tensor>> failed(RuntimeException e, boolean canIsolate) {
+            failure = e;
+            isolatable = canIsolate;
+            return null;
         }
 
         /** The model's inputs: a lone request's own tensors, or every member's rows concatenated in order. */
