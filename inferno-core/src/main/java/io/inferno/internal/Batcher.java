@@ -57,15 +57,30 @@ import org.slf4j.LoggerFactory;
  * dropped too, so an expired request never runs. The returned future is the request itself: the batcher answers it
  * through private methods, and its public completion methods withdraw it from the queue.
  *
+ * <h2>A poison request fails alone</h2>
+ * When the model throws on a batch of several requests, the batcher does not fail them all: a {@link Bisection}
+ * splits the batch's requests in halves and runs each half again, recursively, so that a half that succeeds answers
+ * its requests and a request that fails alone gets its own failure, not another request's. This runs inline, on the
+ * executor thread of the failed batch and holding its slot (so {@code maxConcurrency} still bounds the model runs at
+ * once, and a drain waits for it); requests are answered as soon as their part settles. A search makes at most
+ * 4⌈log2 n⌉ failed re-runs for a batch of n requests; then the requests not answered yet fail with the failure of
+ * the smallest failing part that held them, saying so. A request whose deadline passes during the search, or whose
+ * caller completes it, leaves it, and never runs again. Only an exception thrown by the model starts a search:
+ * outputs that break the contract (missing, wrong row count) fail the whole batch, as does an {@link Error} or an
+ * interrupt. Each re-run and each request failed alone is reported to the listener; a batch that succeeds costs
+ * nothing more than before.
+ *
  * <h2>Concurrency</h2>
  * One lock guards all mutable state; {@link #queueDepth()} reads it under the lock too, so a metrics scrape sees a
  * value consistent with the queue. Under the lock the batcher only decides and bookkeeps, including arming and
  * cancelling timers on the injected {@link Scheduler} (which must run a task later on its own thread, never inside
  * {@code schedule}, as both of ours do: a timer task takes this lock). The lock is never held while running the
  * model, completing a caller's future, calling the listener, or handing work to the executor: those are collected
- * while locked and run after unlocking. A caller completing its future runs the withdrawal on its own thread. Timers and the executor are injected, with the clock, so tests
- * drive every path deterministically. An exception from the model fails only its batch's requests, and a finished
- * batch starts the next one before answering its own callers.
+ * while locked and run after unlocking. A caller completing its future runs the withdrawal on its own thread. Timers
+ * and the executor are injected, with the clock, so tests drive every path deterministically. An exception from the
+ * model fails only requests of its batch (those it isolates, see above), and a finished batch starts the next one
+ * before answering its own callers (a searched batch answers most of its callers during the search, before it
+ * finishes).
  */
 public final class Batcher {
     private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
