@@ -2,12 +2,8 @@ package io.inferno.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.inferno.testing.Exposition;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -20,13 +16,7 @@ class EngineMetricsTest {
     private final EngineMetrics metrics = new EngineMetrics(registry, EngineMetrics.DEFAULT_LATENCY_BUCKETS);
 
     private String scrape() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            new PrometheusTextFormatWriter(false).write(out, registry.scrape());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        return Exposition.text(registry);
     }
 
     @Test

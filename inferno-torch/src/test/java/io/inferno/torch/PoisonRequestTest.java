@@ -9,10 +9,8 @@ import io.inferno.Prediction;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import io.inferno.testing.Await;
+import io.inferno.testing.Exposition;
 import io.inferno.testing.ManualExecutor;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,12 +64,6 @@ class PoisonRequestTest {
         return PredictRequest.builder(MODEL).input("tokens", tokens).timeout(Await.LIMIT).build();
     }
 
-    private static String scrape(Inferno inferno) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new PrometheusTextFormatWriter(false).write(out, inferno.metricsRegistry().scrape());
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
     @Test
     void aPoisonRequestBatchedWithValidOnesFailsAloneAndTheValidOnesGetTheReferenceAnswers() throws Exception {
         List<Valid> valid = validRequests();
@@ -104,7 +96,8 @@ class PoisonRequestTest {
             } finally {
                 clients.shutdownNow();
             }
-            assertThat(scrape(inferno)).contains("infer_queue_depth{model=\"my_classifier\",version=\"1\"} 8.0");
+            assertThat(Exposition.text(inferno.metricsRegistry()))
+                    .contains("infer_queue_depth{model=\"my_classifier\",version=\"1\"} 8.0");
 
             batches.runNext(); // the holder; its end dispatches the eight queued requests as one batch
             assertThat(batches.queued()).isEqualTo(1);
@@ -119,7 +112,7 @@ class PoisonRequestTest {
                 Tensor probs = Await.done(answers.get(i)).output("probs");
                 Samples.assertClose(probs, valid.get(i).probs(), "valid request " + i);
             }
-            String metrics = scrape(inferno);
+            String metrics = Exposition.text(inferno.metricsRegistry());
             assertThat(metrics).as("the holder's batch, then one batch of 8 requests holding 12 rows")
                     .contains("infer_batch_size_count{model=\"my_classifier\"} 2",
                             "infer_batch_size_sum{model=\"my_classifier\"} 13.0");
