@@ -7,11 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import io.inferno.testing.Await;
+import io.inferno.testing.Exposition;
 import io.inferno.testing.ModelProbe;
 import io.inferno.testing.ScalingModel;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -211,9 +209,7 @@ class InfernoTest {
         Inferno inferno = start(true);
         done(inferno.predict(request("metered", 1)));
         done(inferno.predict(request("nope", 1)).handle((p, t) -> null));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new PrometheusTextFormatWriter(false).write(out, inferno.metricsRegistry().scrape());
-        String text = out.toString(StandardCharsets.UTF_8);
+        String text = Exposition.text(inferno.metricsRegistry());
         assertThat(text).contains("infer_latency_seconds_count{model=\"metered\"} 1",
                 "infer_batch_size_count{model=\"metered\"}", "infer_queue_seconds_count{model=\"metered\"}",
                 "infer_compute_seconds_count{model=\"metered\"}", "model_loaded{model=\"metered\",version=\"1\"} 1",

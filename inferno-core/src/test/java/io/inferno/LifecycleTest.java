@@ -6,13 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import io.inferno.testing.Await;
+import io.inferno.testing.Exposition;
 import io.inferno.testing.ObservedStore;
 import io.inferno.testing.ModelProbe;
 import io.inferno.testing.ScalingModel;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,10 +81,8 @@ class LifecycleTest {
         return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
-    private static String scrape(Inferno inferno) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new PrometheusTextFormatWriter(false).write(out, inferno.metricsRegistry().scrape());
-        return out.toString(StandardCharsets.UTF_8);
+    private static String scrape(Inferno inferno) {
+        return Exposition.text(inferno.metricsRegistry());
     }
 
     // ---- hot swap and the desired state
@@ -408,21 +404,13 @@ class LifecycleTest {
         probe.predictions("m").awaitArrivals(1); // the only slot is busy
         CompletableFuture<Prediction> queued = inferno.predict(request("m").withVersion(1));
         CompletableFuture<Prediction> unpinned = inferno.predict(request("m"));
-        Await.until("two queued", () -> scrapeQuietly(inferno).contains(
+        Await.until("two queued", () -> scrape(inferno).contains(
                 "infer_queue_depth{model=\"m\",version=\"1\"} 2.0"));
         queued.cancel(false);
         unpinned.cancel(false);
         assertThat(scrape(inferno)).contains("infer_queue_depth{model=\"m\",version=\"1\"} 0.0");
         probe.predictions("m").release();
         assertThat(running).succeedsWithin(WAIT);
-    }
-
-    private static String scrapeQuietly(Inferno inferno) {
-        try {
-            return scrape(inferno);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     // ---- the builder

@@ -57,15 +57,30 @@ import org.slf4j.LoggerFactory;
  * dropped too, so an expired request never runs. The returned future is the request itself: the batcher answers it
  * through private methods, and its public completion methods withdraw it from the queue.
  *
+ * <h2>A poison request fails alone</h2>
+ * When the model throws on a batch of several requests, the batcher does not fail them all: a {@link Bisection}
+ * splits the batch's requests in halves and runs each half again, recursively, so that a half that succeeds answers
+ * its requests and a request that fails alone gets its own failure, not another request's. This runs inline, on the
+ * executor thread of the failed batch and holding its slot (so {@code maxConcurrency} still bounds the model runs at
+ * once, and a drain waits for it); requests are answered as soon as their part settles. A search makes at most
+ * 4⌈log2 n⌉ failed re-runs for a batch of n requests; then the requests not answered yet fail with the failure of
+ * the smallest failing part that held them, saying so. A request whose deadline passes during the search, or whose
+ * caller completes it, leaves it, and never runs again. Only an exception thrown by the model starts a search:
+ * outputs that break the contract (missing, wrong row count) fail the whole batch, as does an {@link Error} or an
+ * interrupt. Each re-run and each request failed alone is reported to the listener; a batch that succeeds costs
+ * nothing more than before.
+ *
  * <h2>Concurrency</h2>
  * One lock guards all mutable state; {@link #queueDepth()} reads it under the lock too, so a metrics scrape sees a
  * value consistent with the queue. Under the lock the batcher only decides and bookkeeps, including arming and
  * cancelling timers on the injected {@link Scheduler} (which must run a task later on its own thread, never inside
  * {@code schedule}, as both of ours do: a timer task takes this lock). The lock is never held while running the
  * model, completing a caller's future, calling the listener, or handing work to the executor: those are collected
- * while locked and run after unlocking. A caller completing its future runs the withdrawal on its own thread. Timers and the executor are injected, with the clock, so tests
- * drive every path deterministically. An exception from the model fails only its batch's requests, and a finished
- * batch starts the next one before answering its own callers.
+ * while locked and run after unlocking. A caller completing its future runs the withdrawal on its own thread. Timers
+ * and the executor are injected, with the clock, so tests drive every path deterministically. An exception from the
+ * model fails only requests of its batch (those it isolates, see above), and a finished batch starts the next one
+ * before answering its own callers (a searched batch answers most of its callers during the search, before it
+ * finishes).
  */
 public final class Batcher {
     private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
@@ -406,26 +421,72 @@ public final class Batcher {
         }
         notifyListener(() -> listener.batchStarted(batch.members.size(), batch.rows, waits));
         long t0 = ticker.read();
-        boolean ok = false;
-        List<Map<String, Tensor>> results = null;
-        RuntimeException failure = null;
+        List<Map<String, Tensor>> results;
         try {
-            Map<String, Tensor> outputs = model.predict(batch.inputs());
-            results = batch.split(outputs);
-            ok = true;
-        } catch (ModelExecutionException e) {
-            failure = e;
-        } catch (Exception | LinkageError e) {
-            String message = e.getMessage() == null || e.getMessage().isBlank()
-                    ? e.getClass().getName() : e.getMessage();
-            failure = new ModelExecutionException("model " + modelId + " failed: " + message, e);
+            results = attempt(batch);
         } catch (Error e) {
             // OutOfMemoryError and the like: answer the callers, then let the executor see it
-            failure = new ModelExecutionException("model " + modelId + " failed: " + e, e);
-            finish(batch, null, failure, ticker.read() - t0, false);
+            finish(batch, null, modelFailed(e), ticker.read() - t0);
             throw e;
         }
-        finish(batch, results, failure, ticker.read() - t0, ok);
+        long computeNanos = ticker.read() - t0;
+        if (results == null && batch.isolatable && batch.members.size() > 1) {
+            isolate(batch, computeNanos);
+        } else {
+            finish(batch, results, batch.failure, computeNanos);
+        }
+    }
+
+    /**
+     * Runs the model once on a batch: each member's outputs, or null with the batch's {@code failure} set, and
+     * {@code isolatable} when the model threw (a smaller batch might succeed). An {@link Error} propagates.
+     */
+    private List<Map<String, Tensor>> attempt(Batch batch) {
+        Map<String, Tensor> outputs;
+        try {
+            outputs = model.predict(batch.inputs());
+        } catch (ModelExecutionException e) {
+            return batch.failed(e, true);
+        } catch (InterruptedException e) {
+            return batch.failed(thrown(e), false); // the thread is asked to stop: run nothing more
+        } catch (Exception | LinkageError e) {
+            return batch.failed(thrown(e), true);
+        }
+        try {
+            return batch.split(outputs);
+        } catch (ModelExecutionException e) {
+            // outputs that break the contract are the model's fault, not an input's: re-running parts of the batch
+            // would only hide a model that cannot batch
+            return batch.failed(e, false);
+        }
+    }
+
+    /** What callers are told when the model threw: its message. */
+    private ModelExecutionException thrown(Throwable e) {
+        String message = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getName() : e.getMessage();
+        return new ModelExecutionException("model " + modelId + " failed: " + message, e);
+    }
+
+    /** What callers are told when running the model raised an {@link Error}. */
+    private ModelExecutionException modelFailed(Error e) {
+        return new ModelExecutionException("model " + modelId + " failed: " + e, e);
+    }
+
+    /**
+     * A batch of several requests failed because the model threw: finds the requests that fail it (see
+     * {@link Bisection}), here, on the batch's thread and slot, then finishes the batch. Requests are answered as
+     * soon as their part is settled.
+     */
+    private void isolate(Batch batch, long computeNanos) {
+        RuntimeException rest = batch.failure;
+        try {
+            Bisection.isolate(batch.members, batch.failure, new Rerun(Bisection.failedRunBudget(batch.members.size())));
+        } catch (Error e) {
+            rest = modelFailed(e); // the search stops here: who is not answered yet gets this
+            throw e;
+        } finally {
+            finish(batch, null, rest, computeNanos);
+        }
     }
 
     private void start(Batch batch) {
@@ -433,12 +494,16 @@ public final class Batcher {
             executor.execute(() -> run(batch));
         } catch (RejectedExecutionException e) {
             finish(batch, null, new ModelExecutionException("model " + modelId
-                    + " could not start a batch: the executor refused it", e), 0, false);
+                    + " could not start a batch: the executor refused it", e), 0);
         }
     }
 
-    private void finish(Batch batch, List<Map<String, Tensor>> results, RuntimeException failure, long computeNanos,
-            boolean ok) {
+    /**
+     * Frees the batch's slot, starts the next batch, then answers the members not answered yet: with their results,
+     * else with the failure.
+     */
+    private void finish(Batch batch, List<Map<String, Tensor>> results, RuntimeException failure,
+            long computeNanos) {
         List<Runnable> after = new ArrayList<>();
         List<Runnable> drainedNow = new ArrayList<>(1);
         lock.lock();
@@ -452,6 +517,7 @@ public final class Batcher {
         // Start the next batch before answering this one: completing the callers' futures runs their
         // continuations on this thread, and the model should not wait for that.
         runAll(after);
+        boolean ok = results != null;
         notifyListener(() -> listener.batchFinished(computeNanos, ok));
         for (int i = 0; i < batch.members.size(); i++) {
             Pending p = batch.members.get(i);
@@ -480,6 +546,78 @@ public final class Batcher {
             r.run();
         } catch (RuntimeException e) {
             LOG.warn("batcher listener failed for {}", modelId, e);
+        }
+    }
+
+    /** The batcher's side of a {@link Bisection}: runs parts of a failed batch, and answers their requests. */
+    private final class Rerun implements Bisection.Trials<Pending> {
+        private final int budget;
+
+        Rerun(int budget) {
+            this.budget = budget;
+        }
+
+        @Override
+        public List<Pending> live(List<Pending> members) {
+            long now = ticker.read();
+            List<Pending> live = new ArrayList<>(members.size());
+            for (Pending p : members) {
+                if (p.isDone()) {
+                    continue; // cancelled or completed by its caller
+                }
+                if (now - p.deadlineNanos >= 0) {
+                    long ms = (now - p.enqueuedNanos) / 1_000_000;
+                    notifyListener(listener::expired);
+                    p.fail(new DeadlineExceededException("request to " + modelId + " timed out after " + ms
+                            + " ms: its batch failed, and its deadline passed before it could run again in a "
+                            + "smaller batch"));
+                    continue;
+                }
+                live.add(p);
+            }
+            return live;
+        }
+
+        @Override
+        public RuntimeException run(List<Pending> members) {
+            long rows = 0;
+            for (Pending p : members) {
+                rows += p.rows;
+            }
+            Batch part = new Batch(members, rows, ticker.read());
+            List<Map<String, Tensor>> results = attempt(part);
+            boolean ok = results != null;
+            notifyListener(() -> listener.batchRerun(members.size(), part.rows, ok));
+            if (ok) {
+                for (int i = 0; i < members.size(); i++) {
+                    members.get(i).answer(results.get(i));
+                }
+                return null;
+            }
+            if (!part.isolatable) {
+                failAll(members, part.failure);
+                return null;
+            }
+            return part.failure;
+        }
+
+        @Override
+        public void failAlone(Pending member, RuntimeException failure) {
+            notifyListener(listener::failureIsolated);
+            member.fail(failure);
+        }
+
+        @Override
+        public void failTogether(List<Pending> members, RuntimeException failure) {
+            failAll(members, new ModelExecutionException(failure.getMessage() + " (this request ran with others in "
+                    + "a batch that failed, and was not isolated: the batcher stops re-running parts of a batch "
+                    + "after " + budget + " failed re-runs)", failure));
+        }
+
+        private void failAll(List<Pending> members, RuntimeException failure) {
+            for (Pending p : members) {
+                p.fail(failure);
+            }
         }
     }
 
@@ -603,16 +741,25 @@ public final class Batcher {
         }
     }
 
-    /** Requests dispatched together. */
+    /** Requests dispatched together, or a part of a failed batch run again. */
     private static final class Batch {
         final List<Pending> members;
         final long rows;
         final long startedNanos;
+        RuntimeException failure; // how the run failed, null until it does
+        boolean isolatable; // whether the model threw, so that running fewer of the members might succeed
 
         Batch(List<Pending> members, long rows, long startedNanos) {
             this.members = members;
             this.rows = rows;
             this.startedNanos = startedNanos;
+        }
+
+        /** Records how the run failed; returns null, the results of a failed run. */
+        List<Map<String, Tensor>> failed(RuntimeException e, boolean canIsolate) {
+            failure = e;
+            isolatable = canIsolate;
+            return null;
         }
 
         /** The model's inputs: a lone request's own tensors, or every member's rows concatenated in order. */

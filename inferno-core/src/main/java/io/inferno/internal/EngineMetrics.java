@@ -1,6 +1,7 @@
 package io.inferno.internal;
 
 import io.inferno.OverloadedException;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -26,6 +27,9 @@ import java.util.function.IntSupplier;
  *   <li>{@code infer_rejections_total{model,reason}}: requests refused or dropped: {@code overloaded} (queue full),
  *       {@code shutting_down}, {@code timed_out} (deadline passed in the queue);
  *   <li>{@code infer_exceptions_total{model,exception}}: failed predictions by exception kind;
+ *   <li>{@code infer_batch_retries_total{model}}: parts of failed batches run again to find the requests that fail
+ *       them, and {@code infer_isolated_failures_total{model}}: requests found that way, failed alone (see
+ *       {@link Bisection});
  *   <li>{@code model_loaded{model,version}}: 1 while a version is loaded.
  * </ul>
  */
@@ -43,6 +47,8 @@ public final class EngineMetrics {
     private final ConcurrentMap<QueueId, IntSupplier> queueDepths = new ConcurrentHashMap<>();
     private final Counter rejections;
     private final Counter exceptions;
+    private final Counter retries;
+    private final Counter isolated;
     private final Gauge loaded;
 
     public EngineMetrics(PrometheusRegistry registry, double[] latencyBuckets) {
@@ -65,6 +71,12 @@ public final class EngineMetrics {
         exceptions = Counter.builder().name("infer_exceptions_total")
                 .help("Failed predictions by exception kind")
                 .labelNames("model", "exception").register(registry);
+        retries = Counter.builder().name("infer_batch_retries_total")
+                .help("Parts of failed batches run again to find the requests that fail them")
+                .labelNames("model").register(registry);
+        isolated = Counter.builder().name("infer_isolated_failures_total")
+                .help("Requests of failed batches that failed again on their own, and alone")
+                .labelNames("model").register(registry);
         loaded = Gauge.builder().name("model_loaded")
                 .help("1 while a model version is loaded")
                 .labelNames("model", "version").register(registry);
@@ -117,6 +129,8 @@ public final class EngineMetrics {
         DistributionDataPoint queueTimes = queue.labelValues(model);
         DistributionDataPoint computeTimes = compute.labelValues(model);
         DistributionDataPoint sizes = batchSize.labelValues(model);
+        CounterDataPoint rerun = retries.labelValues(model);
+        CounterDataPoint alone = isolated.labelValues(model);
         return new BatcherListener() {
             @Override
             public void rejected(OverloadedException.Reason reason) {
@@ -140,6 +154,16 @@ public final class EngineMetrics {
             @Override
             public void batchFinished(long computeNanos, boolean succeeded) {
                 computeTimes.observe(computeNanos / 1e9);
+            }
+
+            @Override
+            public void batchRerun(int requests, long rows, boolean succeeded) {
+                rerun.inc();
+            }
+
+            @Override
+            public void failureIsolated() {
+                alone.inc();
             }
         };
     }

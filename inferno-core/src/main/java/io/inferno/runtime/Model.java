@@ -16,8 +16,11 @@ import java.util.Map;
  *   <li>{@link #close} is called once, after the last {@link #predict} has returned.
  * </ul>
  * In return, {@link #predict} returns every declared output (extra entries are ignored), each with the batch's row
- * count along dimension 0 for batched outputs. An exception thrown by {@link #predict} fails only the requests of
- * that batch, with the exception's message.
+ * count along dimension 0 for batched outputs. An exception thrown by {@link #predict} fails only requests of that
+ * batch: when the batch held several requests, the engine runs parts of it again to find those that make it fail,
+ * and only they fail, each with the exception's message from its own run (docs/engine.md, "A poison request fails
+ * alone"). So {@link #predict} may see the same rows more than once, and should answer a row the same whatever else
+ * is in its batch.
  */
 public interface Model extends AutoCloseable {
 

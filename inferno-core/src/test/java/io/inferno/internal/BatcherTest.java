@@ -2,6 +2,7 @@ package io.inferno.internal;
 
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.inferno.DeadlineExceededException;
 import io.inferno.ModelExecutionException;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,21 +59,42 @@ class BatcherTest {
                     public void batchStarted(int requests, long rows, long[] queueNanos) {
                         events.add("batch " + requests + "/" + rows);
                     }
+
+                    @Override
+                    public void batchRerun(int requests, long rows, boolean succeeded) {
+                        events.add("rerun " + requests + "/" + rows + (succeeded ? " ok" : " failed"));
+                    }
+
+                    @Override
+                    public void failureIsolated() {
+                        events.add("isolated");
+                    }
                 });
     }
 
-    /** Doubles {@code x} into {@code y}, and echoes {@code x} as {@code z}; records each batch's rows. */
+    /**
+     * Doubles {@code x} into {@code y}, and echoes {@code x} as {@code z}; records each batch's rows. A negative value
+     * in any row fails the whole batch, naming the first one (a poison request); {@link #broken} fails every batch.
+     * {@link #duringRun} runs inside each call, before it answers.
+     */
     static final class RecordingModel implements Model {
         final List<float[]> batches = new ArrayList<>();
-        volatile boolean fail;
+        volatile boolean broken;
+        volatile Runnable duringRun = () -> {};
 
         @Override
         public Map<String, Tensor> predict(Map<String, Tensor> inputs) {
             Tensor x = inputs.get("x");
             float[] v = x.toFloatArray();
             batches.add(v.clone());
-            if (fail || v[0] < 0) {
-                throw new IllegalStateException("negative input");
+            duringRun.run();
+            if (broken) {
+                throw new IllegalStateException("the model is broken");
+            }
+            for (float f : v) {
+                if (f < 0) {
+                    throw new IllegalStateException("negative input " + f);
+                }
             }
             for (int i = 0; i < v.length; i++) {
                 v[i] *= 2;
@@ -112,6 +135,34 @@ class BatcherTest {
 
     private static Throwable failure(CompletableFuture<?> f) {
         return assertThat(f).failsWithin(NO_WAIT).withThrowableOfType(ExecutionException.class).actual().getCause();
+    }
+
+    /** One one-row request per value, submitted while another request is announced: they all share one batch. */
+    private List<CompletableFuture<Map<String, Tensor>>> oneBatch(Batcher b, float... values) {
+        List<CompletableFuture<Map<String, Tensor>>> requests = new ArrayList<>();
+        try (var arrival = b.announce()) {
+            for (float v : values) {
+                requests.add(submit(b, "k", v));
+            }
+        }
+        return requests;
+    }
+
+    /** The first column of each batch the model ran, in order: which requests each run held. */
+    private List<List<Float>> runs() {
+        List<List<Float>> runs = new ArrayList<>();
+        for (float[] batch : model.batches) {
+            List<Float> firstColumn = new ArrayList<>();
+            for (int i = 0; i < batch.length; i += 2) {
+                firstColumn.add(batch[i]);
+            }
+            runs.add(firstColumn);
+        }
+        return runs;
+    }
+
+    private static void assertDoubled(CompletableFuture<Map<String, Tensor>> f, float v) {
+        assertThat(y(f)).containsExactly(2 * v, 2 * v + 1);
     }
 
     /** Whether the referent becomes unreachable: a bounded number of full collections, no sleeping. */
@@ -277,13 +328,199 @@ class BatcherTest {
         var good = submit(b, "k", 3);
         executor.runAll();
         assertThat(failure(bad)).isInstanceOf(ModelExecutionException.class)
-                .hasMessage("model m:1 failed: negative input");
+                .hasMessage("model m:1 failed: negative input -1.0");
         assertThat(y(good)).containsExactly(6, 7);
     }
 
     @Test
+    void aPoisonRequestFailsAloneAndItsBatchMatesGetTheirAnswers() {
+        Batcher b = batcher(8, 50, 100, 1);
+        var requests = oneBatch(b, 1, 2, 3, 4, 5, -6, 7, 8);
+        executor.runAll();
+        assertThat(failure(requests.get(5))).isInstanceOf(ModelExecutionException.class)
+                .hasMessage("model m:1 failed: negative input -6.0");
+        for (int i : new int[] {0, 1, 2, 3, 4, 6, 7}) {
+            assertDoubled(requests.get(i), i + 1);
+        }
+        // the batch, then each half of every failing part: 2 re-runs per level, 2 * log2(8) in all
+        assertThat(runs()).containsExactly(List.of(1f, 2f, 3f, 4f, 5f, -6f, 7f, 8f),
+                List.of(1f, 2f, 3f, 4f), List.of(5f, -6f, 7f, 8f),
+                List.of(5f, -6f), List.of(5f), List.of(-6f),
+                List.of(7f, 8f));
+        assertThat(events).containsExactly("batch 8/8",
+                "rerun 4/4 ok", "rerun 4/4 failed",
+                "rerun 2/2 failed", "rerun 1/1 ok", "rerun 1/1 failed", "isolated",
+                "rerun 2/2 ok");
+    }
+
+    @Test
+    void severalPoisonRequestsInOneBatchEachFailAloneWithTheirOwnError() {
+        Batcher b = batcher(8, 50, 100, 1);
+        var requests = oneBatch(b, 1, -2, -3, 4, 5, 6, -7, 8);
+        executor.runAll();
+        for (int i : new int[] {1, 2, 6}) {
+            assertThat(failure(requests.get(i))).isInstanceOf(ModelExecutionException.class)
+                    .hasMessage("model m:1 failed: negative input " + (float) -(i + 1));
+        }
+        for (int i : new int[] {0, 3, 4, 5, 7}) {
+            assertDoubled(requests.get(i), i + 1);
+        }
+        // 12 re-runs, within the bound for k = 3 culprits: 2 (1 + k (log2(8) - 1)) = 14 <= 2 k log2(8) = 18
+        assertThat(runs()).hasSize(1 + 12);
+        assertThat(events).filteredOn(e -> e.startsWith("rerun")).hasSize(12);
+        assertThat(events).filteredOn(e -> e.endsWith("failed")).as("at most k log2(8) = 9").hasSize(8);
+        assertThat(events).filteredOn("isolated"::equals).hasSize(3);
+    }
+
+    @Test
+    void aBatchOfOnlyPoisonRequestsFailsEachWithItsOwnError() {
+        Batcher b = batcher(4, 50, 100, 1);
+        var requests = oneBatch(b, -1, -2, -3, -4);
+        executor.runAll();
+        for (int i = 0; i < 4; i++) {
+            assertThat(failure(requests.get(i))).isInstanceOf(ModelExecutionException.class)
+                    .hasMessage("model m:1 failed: negative input " + (float) -(i + 1));
+        }
+        // every part fails: 2n - 2 = 6 re-runs, within the budget of 4 log2(4) = 8 failed re-runs
+        assertThat(runs()).hasSize(1 + 6);
+    }
+
+    @Test
+    void aModelThatFailsEveryInputStopsIsolatingOnceItsFailedRunBudgetIsSpent() {
+        model.broken = true;
+        Batcher b = batcher(8, 50, 100, 1);
+        var requests = oneBatch(b, 1, 2, 3, 4, 5, 6, 7, 8);
+        executor.runAll();
+        // 4 log2(8) = 12 failed re-runs, instead of the 2n - 2 = 14 of a full search
+        assertThat(runs()).hasSize(1 + 12);
+        assertThat(runs().get(12)).as("the last re-run").containsExactly(7f, 8f);
+        assertThat(events).filteredOn(e -> e.startsWith("rerun")).hasSize(12).allMatch(e -> e.endsWith("failed"));
+        assertThat(events).filteredOn("isolated"::equals).hasSize(6);
+        for (int i = 0; i < 6; i++) { // found alone before the budget ran out
+            assertThat(failure(requests.get(i))).isInstanceOf(ModelExecutionException.class)
+                    .hasMessage("model m:1 failed: the model is broken");
+        }
+        for (int i = 6; i < 8; i++) { // failed with the part of 2 that held them
+            assertThat(failure(requests.get(i))).isInstanceOf(ModelExecutionException.class)
+                    .hasMessage("model m:1 failed: the model is broken (this request ran with others in a batch "
+                            + "that failed, and was not isolated: the batcher stops re-running parts of a batch "
+                            + "after 12 failed re-runs)");
+        }
+    }
+
+    @Test
+    void aPoisonRequestKeepsItsRowsTogether() {
+        Batcher b = batcher(8, 50, 100, 1);
+        List<CompletableFuture<Map<String, Tensor>>> requests = new ArrayList<>();
+        try (var arrival = b.announce()) {
+            requests.add(submit(b, "k", 1, 2, 3));
+            requests.add(submit(b, "k", 4, -5));
+            requests.add(submit(b, "k", 6));
+        }
+        executor.runAll();
+        assertThat(events).startsWith("batch 3/6");
+        assertThat(failure(requests.get(1))).hasMessage("model m:1 failed: negative input -5.0");
+        assertThat(y(requests.get(0))).containsExactly(2, 3, 4, 5, 6, 7);
+        assertDoubled(requests.get(2), 6);
+        assertThat(runs()).containsExactly(List.of(1f, 2f, 3f, 4f, -5f, 6f),
+                List.of(1f, 2f, 3f, 4f, -5f), List.of(1f, 2f, 3f), List.of(4f, -5f),
+                List.of(6f));
+    }
+
+    @Test
+    void withAMaxBatchSizeOfOneAFailingRequestRunsOnceAndNothingRunsAgain() {
+        Batcher b = batcher(1, 50, 100, 1);
+        var requests = oneBatch(b, -1, 2);
+        executor.runAll();
+        assertThat(failure(requests.get(0))).hasMessage("model m:1 failed: negative input -1.0");
+        assertDoubled(requests.get(1), 2);
+        assertThat(runs()).containsExactly(List.of(-1f), List.of(2f));
+        assertThat(events).containsExactly("batch 1/1", "batch 1/1");
+    }
+
+    @Test
+    void aRequestWhoseDeadlinePassesDuringIsolationTimesOutAndNeverRunsAgain() {
+        model.duringRun = () -> ticker.advance(2, MILLISECONDS);
+        Batcher b = batcher(8, 50, 100, 1);
+        List<CompletableFuture<Map<String, Tensor>>> requests = new ArrayList<>();
+        try (var arrival = b.announce()) {
+            requests.add(submit(b, "k", -1));
+            requests.add(submit(b, "k", 2));
+            requests.add(submit(b, "k", 3));
+            requests.add(submitWithTimeout(b, "k", 5, 4)); // due at 5 ms: each run takes 2 ms
+        }
+        executor.runAll();
+        assertThat(failure(requests.get(3))).isInstanceOf(DeadlineExceededException.class)
+                .hasMessage("request to m:1 timed out after 8 ms: its batch failed, and its deadline passed before "
+                        + "it could run again in a smaller batch");
+        assertThat(failure(requests.get(0))).hasMessage("model m:1 failed: negative input -1.0");
+        assertDoubled(requests.get(1), 2);
+        assertDoubled(requests.get(2), 3);
+        assertThat(runs()).containsExactly(List.of(-1f, 2f, 3f, 4f), List.of(-1f, 2f), List.of(-1f), List.of(2f),
+                List.of(3f));
+        assertThat(events).contains("expired");
+    }
+
+    @Test
+    void aRequestCancelledDuringIsolationNeverRunsAgain() {
+        List<CompletableFuture<Map<String, Tensor>>> requests = new ArrayList<>();
+        model.duringRun = () -> {
+            if (model.batches.size() == 2) {
+                requests.get(3).cancel(false);
+            }
+        };
+        Batcher b = batcher(8, 50, 100, 1);
+        requests.addAll(oneBatch(b, -1, 2, 3, 4));
+        executor.runAll();
+        assertThat(requests.get(3)).isCancelled();
+        assertDoubled(requests.get(2), 3);
+        assertThat(runs()).containsExactly(List.of(-1f, 2f, 3f, 4f), List.of(-1f, 2f), List.of(-1f), List.of(2f),
+                List.of(3f));
+    }
+
+    @Test
+    void isolationHoldsTheBatchSlotSoTheNextBatchWaitsForIt() {
+        Batcher b = batcher(8, 50, 100, 1);
+        List<CompletableFuture<Map<String, Tensor>>> late = new ArrayList<>();
+        List<Integer> dispatchedDuringIsolation = new ArrayList<>();
+        model.duringRun = () -> {
+            if (model.batches.size() == 2) {
+                late.add(submit(b, "k", 5));
+                dispatchedDuringIsolation.add(executor.queued());
+            }
+        };
+        var requests = oneBatch(b, -1, 2);
+        executor.runAll();
+        assertThat(dispatchedDuringIsolation).containsExactly(0);
+        assertThat(runs()).containsExactly(List.of(-1f, 2f), List.of(-1f), List.of(2f), List.of(5f));
+        assertDoubled(requests.get(1), 2);
+        assertDoubled(late.get(0), 5);
+    }
+
+    @Test
+    void anErrorDuringIsolationAnswersEveryRequestAndReachesTheExecutor() {
+        model.duringRun = () -> {
+            if (model.batches.size() == 2) {
+                throw new OutOfMemoryError("test");
+            }
+        };
+        Batcher b = batcher(8, 50, 100, 1);
+        var requests = oneBatch(b, 1, -2, 3, 4);
+        assertThatThrownBy(executor::runAll).isInstanceOf(OutOfMemoryError.class);
+        for (var r : requests) {
+            assertThat(failure(r)).isInstanceOf(ModelExecutionException.class)
+                    .hasMessage("model m:1 failed: java.lang.OutOfMemoryError: test");
+        }
+        assertThat(b.drain()).as("the slot is free again").isDone();
+    }
+
+    @Test
     void aModelReturningTheWrongRowCountFailsItsBatchClearly() {
-        Model wrong = inputs -> Map.of("y", Tensor.ofFloats(Shape.of(1, 2), 0, 0));
+        AtomicInteger calls = new AtomicInteger();
+        Model wrong = inputs -> {
+            calls.incrementAndGet();
+            return Map.of("y", Tensor.ofFloats(Shape.of(1, 2), 0, 0));
+        };
         Batcher b = new Batcher("m:1", wrong, new Batcher.Settings(8, 0, 100, 1), ticker, scheduler, executor,
                 BatcherListener.NONE);
         var alone = submit(b, "k", 0); // one row in, one row out: fine on its own
@@ -294,6 +531,8 @@ class BatcherTest {
         assertThat(failure(f1)).isInstanceOf(ModelExecutionException.class)
                 .hasMessageContaining("returned output 'y' with shape [1, 2] for a batch of 2 rows");
         assertThat(failure(f2)).isInstanceOf(ModelExecutionException.class);
+        assertThat(calls).as("outputs that break the contract are not a poison request: nothing runs again")
+                .hasValue(2);
     }
 
     @Test
