@@ -22,6 +22,11 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,8 +83,8 @@ public final class InfernoServer implements AutoCloseable {
             config.http.prefer405over404 = true;
             config.http.maxRequestSize = settings.maxRequestBytes();
             config.startup.showJavalinBanner = false;
-            config.jetty.host = settings.host();
-            config.jetty.port = settings.port();
+            config.jetty.threadPool = threadPool(settings.httpThreads());
+            config.jetty.addConnector(this::connector);
             config.requestLogger.http(this::afterRequest);
             config.routes.before(RequestLog::begin);
             config.routes.post("/v1/models/{name}:predict", ctx -> predict(ctx, OptionalLong.empty()));
@@ -105,6 +110,20 @@ public final class InfernoServer implements AutoCloseable {
             config.routes.error(405, ctx -> problem(ctx, 405,
                     "method " + ctx.method() + " is not allowed on " + ctx.path() + "; see /openapi.json"));
         });
+    }
+
+    private static QueuedThreadPool threadPool(int threads) {
+        QueuedThreadPool pool = new QueuedThreadPool(threads, Math.min(8, threads));
+        pool.setName("http");
+        return pool;
+    }
+
+    private ServerConnector connector(Server server, HttpConfiguration http) {
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        connector.setIdleTimeout(settings.idleTimeout().toMillis());
+        return connector;
     }
 
     /** Starts serving; returns once the port is bound. */
