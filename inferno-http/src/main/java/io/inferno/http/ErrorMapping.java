@@ -10,6 +10,8 @@ import io.inferno.OverloadedException;
 import io.inferno.StateUnavailableException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpStatus;
 
 /**
  * The one place where failures become HTTP statuses. Every error body is {@code {"detail": "..."}}.
@@ -19,12 +21,14 @@ import java.util.concurrent.ExecutionException;
  *   <tr><td>{@link InvalidInputException}</td><td>422</td></tr>
  *   <tr><td>{@link ModelLoadException} (admin load of a package that cannot be loaded)</td><td>422</td></tr>
  *   <tr><td>{@link ModelNotFoundException}</td><td>404</td></tr>
- *   <tr><td>{@link OverloadedException} (queue full, draining)</td><td>503 + Retry-After</td></tr>
+ *   <tr><td>{@link OverloadedException} (queue full, draining, memory budget)</td><td>503 + Retry-After</td></tr>
  *   <tr><td>{@link StateUnavailableException}</td><td>503 + Retry-After</td></tr>
  *   <tr><td>{@link DeadlineExceededException}</td><td>504</td></tr>
  *   <tr><td>{@link ModelExecutionException}</td><td>500, with the model's message</td></tr>
  *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 404, 405, 413)</td></tr>
  *   <tr><td>{@link BodyTooLargeException}</td><td>413</td></tr>
+ *   <tr><td>{@link SlowBodyException}</td><td>408</td></tr>
+ *   <tr><td>a malformed request Jetty found while the body arrived (bad chunking)</td><td>Jetty's 4xx</td></tr>
  *   <tr><td>a body that is not JSON</td><td>400</td></tr>
  *   <tr><td>anything else: a bug</td><td>500, "internal error; request id ..."</td></tr>
  * </table>
@@ -70,6 +74,13 @@ final class ErrorMapping {
         }
         if (t instanceof BodyTooLargeException) {
             return new Mapped(413, t.getMessage(), false, false);
+        }
+        if (t instanceof SlowBodyException) {
+            return new Mapped(408, t.getMessage(), false, false);
+        }
+        if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+            return new Mapped(h.getCode(), "malformed request: "
+                    + (h.getReason() == null ? HttpStatus.getMessage(h.getCode()) : h.getReason()), false, false);
         }
         if (t instanceof JsonProcessingException j) {
             return new Mapped(400, "request body is not valid JSON: " + j.getOriginalMessage()

@@ -68,6 +68,7 @@ public final class InfernoServer implements AutoCloseable {
     private final ModelViews views = new ModelViews(mapper);
     private final AdminAuth adminAuth;
     private final byte[] openApi;
+    private final InflightBudget budget;
     private final Javalin app;
     private volatile boolean shuttingDown;
     private volatile boolean stopped;
@@ -75,7 +76,9 @@ public final class InfernoServer implements AutoCloseable {
     private InfernoServer(ServerSettings settings, Inferno inferno) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.inferno = Objects.requireNonNull(inferno, "inferno");
-        this.metrics = new HttpMetrics(inferno.metricsRegistry(), this::ready, inferno::stateStoreHealthy);
+        this.budget = new InflightBudget(settings.maxInflightBytes());
+        this.metrics = new HttpMetrics(inferno.metricsRegistry(), this::ready, inferno::stateStoreHealthy,
+                budget::used);
         this.requestLog = new RequestLog(settings.accessLog());
         this.adminAuth = new AdminAuth(settings.adminToken());
         this.openApi = readOpenApi();
@@ -85,6 +88,10 @@ public final class InfernoServer implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.jetty.threadPool = threadPool(settings.httpThreads());
             config.jetty.addConnector(this::connector);
+            // bodies are read without a thread, in front of Javalin's servlet (RequestIntake)
+            config.jetty.modifyServer(server -> server.insertHandler(new RequestIntake(settings.maxRequestBytes(),
+                    budget, settings.minRequestDataRate(), settings.requestRateWindow(), settings.idleTimeout())
+                    .handler()));
             config.requestLogger.http(this::afterRequest);
             config.routes.before(RequestLog::begin);
             config.routes.post("/v1/models/{name}:predict", ctx -> predict(ctx, OptionalLong.empty()));
@@ -199,23 +206,6 @@ public final class InfernoServer implements AutoCloseable {
         ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
     }
 
-    /** How much of an oversized body is read and dropped before answering 413 (see {@link #error}). */
-    static final long LINGER_BYTES = 1L << 20;
-
-    private static void discard(Context ctx, long max) {
-        byte[] buffer = new byte[8192];
-        long left = max;
-        try {
-            InputStream in = ctx.req().getInputStream();
-            int n;
-            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0) {
-                left -= n;
-            }
-        } catch (IOException | RuntimeException gone) {
-            // the client stopped sending, or the request is gone: nothing more to drop
-        }
-    }
-
     /** The longest {@code detail} an error answer carries (messages are bounded before; this is the last guard). */
     static final int MAX_DETAIL_CHARS = 8192;
 
@@ -245,14 +235,6 @@ public final class InfernoServer implements AutoCloseable {
         if (m.retryAfter()) {
             ctx.header("Retry-After", Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
         }
-        if (m.status() == 413) {
-            // The rest of the body is not wanted, so this connection cannot carry another request: say so, or a
-            // keep-alive client reuses it and its next request fails with no response at all. Read (and drop) a
-            // bounded part of what is still coming first: closing on unread bytes resets the connection, and a
-            // client still sending its body may then lose the 413 itself.
-            ctx.header("Connection", "close");
-            discard(ctx, LINGER_BYTES);
-        }
         problem(ctx, m.status(), m.detail());
     }
 
@@ -270,14 +252,6 @@ public final class InfernoServer implements AutoCloseable {
         throw new ModelNotFoundException();
     }
 
-    private InputStream body(Context ctx) throws IOException {
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > settings.maxRequestBytes()) {
-            throw new BodyTooLargeException(settings.maxRequestBytes());
-        }
-        return new LimitedInputStream(ctx.req().getInputStream(), settings.maxRequestBytes());
-    }
-
     private void refuseWhileShuttingDown() {
         if (shuttingDown) {
             throw new OverloadedException(OverloadedException.Reason.SHUTTING_DOWN,
@@ -291,9 +265,11 @@ public final class InfernoServer implements AutoCloseable {
         refuseWhileShuttingDown();
         CompletableFuture<io.inferno.Prediction> result;
         Bodies.Predict body;
+        ReceivedBody received = ReceivedBody.of(ctx.req());
         // announced before decoding, so a forming batch waits for this request (docs/engine.md)
         try (Inferno.Announcement ignored = inferno.announce(name, version)) {
-            body = Bodies.readPredict(body(ctx));
+            body = Bodies.readPredict(received.bytes(), received.length());
+            received.hold(Bodies.byteSize(body.inputs().values()));
             PredictRequest.Builder request = PredictRequest.builder(name).inputs(body.inputs());
             version.ifPresent(request::version);
             body.outputs().ifPresent(request::outputs);
@@ -308,8 +284,11 @@ public final class InfernoServer implements AutoCloseable {
             try {
                 RequestLog.version(ctx, prediction.version());
                 Codec codec = body.codec().orElseGet(() -> defaultCodec(name, prediction.version()));
-                ctx.status(200).contentType(JSON_TYPE).result(
-                        Bodies.prediction(prediction.model(), prediction.version(), prediction.outputs(), codec));
+                received.count(Bodies.byteSize(prediction.outputs().values()));
+                byte[] answer = Bodies.prediction(prediction.model(), prediction.version(), prediction.outputs(),
+                        codec);
+                received.count(answer.length);
+                ctx.status(200).contentType(JSON_TYPE).result(answer);
             } catch (IOException | RuntimeException e) {
                 error(ctx, e);
             }
@@ -361,7 +340,8 @@ public final class InfernoServer implements AutoCloseable {
     private void admin(Context ctx, boolean load) throws IOException {
         adminAuth.authorize(ctx);
         refuseWhileShuttingDown();
-        Bodies.Admin body = Bodies.readAdmin(body(ctx));
+        ReceivedBody received = ReceivedBody.of(ctx.req());
+        Bodies.Admin body = Bodies.readAdmin(received.bytes(), received.length());
         RequestLog.model(ctx, body.name());
         RequestLog.version(ctx, body.version());
         CompletableFuture<Void> done = load ? inferno.load(body.name(), body.version())
