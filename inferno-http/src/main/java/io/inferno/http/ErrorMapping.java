@@ -1,5 +1,6 @@
 package io.inferno.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.inferno.DeadlineExceededException;
 import io.inferno.InvalidInputException;
@@ -8,13 +9,18 @@ import io.inferno.ModelLoadException;
 import io.inferno.ModelNotFoundException;
 import io.inferno.OverloadedException;
 import io.inferno.StateUnavailableException;
+import io.inferno.text.ClientText;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
 
 /**
- * The one place where failures become HTTP statuses. Every error body is {@code {"detail": "..."}}.
+ * The one place where failures become HTTP statuses and error bodies. Every error body is
+ * {@code {"detail": "..."}} ({@link #body}), including Jetty's own ({@link JsonErrorHandler}).
  *
  * <table>
  *   <caption>status by failure</caption>
@@ -36,6 +42,9 @@ import org.eclipse.jetty.http.HttpStatus;
 final class ErrorMapping {
     /** Seconds a client should wait before retrying a 503. */
     static final int RETRY_AFTER_SECONDS = 1;
+
+    /** The longest {@code detail} an error answer carries (messages are bounded before; this is the last guard). */
+    static final int MAX_DETAIL_CHARS = 8192;
 
     /**
      * A mapped failure.
@@ -91,6 +100,19 @@ final class ErrorMapping {
             return new Mapped(400, "request body ended early", false, false);
         }
         return new Mapped(500, "internal error; request id " + requestId, false, true);
+    }
+
+    /** An error body, {@code {"detail": "..."}}, with the detail cut to {@link #MAX_DETAIL_CHARS}. */
+    static byte[] body(String detail) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + Math.min(detail.length(), MAX_DETAIL_CHARS));
+        try (JsonGenerator g = Bodies.JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("detail", ClientText.truncate(detail, MAX_DETAIL_CHARS));
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // writing to memory
+        }
+        return out.toByteArray();
     }
 
     static Throwable unwrap(Throwable t) {

@@ -1,7 +1,6 @@
 package io.inferno.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inferno.Inferno;
 import io.inferno.ModelDescription;
 import io.inferno.ModelNotFoundException;
@@ -89,9 +88,11 @@ public final class InfernoServer implements AutoCloseable {
             config.jetty.threadPool = threadPool(settings.httpThreads());
             config.jetty.addConnector(this::connector);
             // bodies are read without a thread, in front of Javalin's servlet (RequestIntake)
-            config.jetty.modifyServer(server -> server.insertHandler(new RequestIntake(settings.maxRequestBytes(),
-                    budget, settings.minRequestDataRate(), settings.requestRateWindow(), settings.idleTimeout())
-                    .handler()));
+            config.jetty.modifyServer(server -> {
+                server.insertHandler(new RequestIntake(settings.maxRequestBytes(), budget,
+                        settings.minRequestDataRate(), settings.requestRateWindow(), settings.idleTimeout()).handler());
+                server.setErrorHandler(new JsonErrorHandler()); // Jetty's own 4xx answers, as JSON
+            });
             config.requestLogger.http(this::afterRequest);
             config.routes.before(RequestLog::begin);
             config.routes.post("/v1/models/{name}:predict", ctx -> predict(ctx, OptionalLong.empty()));
@@ -206,16 +207,10 @@ public final class InfernoServer implements AutoCloseable {
         ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
     }
 
-    /** The longest {@code detail} an error answer carries (messages are bounded before; this is the last guard). */
-    static final int MAX_DETAIL_CHARS = 8192;
-
     private void problem(Context ctx, int status, String detail) {
-        ObjectNode body = mapper.createObjectNode().put("detail", ClientText.truncate(detail, MAX_DETAIL_CHARS));
         try {
             ctx.attribute("inferno.answered", Boolean.TRUE);
-            ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
-        } catch (IOException e) {
-            ctx.status(status).contentType(JSON_TYPE).result("{\"detail\":\"error\"}");
+            ctx.status(status).contentType(JSON_TYPE).result(ErrorMapping.body(detail));
         } catch (IllegalStateException | NullPointerException clientGone) {
             // the client disconnected before its answer was ready: Jetty recycled the request
             LOG.debug("could not answer {}: the request is gone", RequestLog.requestId(ctx));
@@ -230,7 +225,7 @@ public final class InfernoServer implements AutoCloseable {
                             ErrorMapping.unwrap(failure)));
         } else if (m.status() == 500) {
             RequestLog.withContext(ctx, RequestLog.routeOf(ctx), m.status(), null,
-                    () -> LOG.warn("model failed: {}", ClientText.truncate(m.detail(), MAX_DETAIL_CHARS)));
+                    () -> LOG.warn("model failed: {}", ClientText.truncate(m.detail(), ErrorMapping.MAX_DETAIL_CHARS)));
         }
         if (m.retryAfter()) {
             ctx.header("Retry-After", Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
