@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -69,6 +70,7 @@ public final class InfernoServer implements AutoCloseable {
     private final byte[] openApi;
     private final InflightBudget budget;
     private final Javalin app;
+    private volatile ServerConnector connector; // set once while the server starts
     private volatile boolean shuttingDown;
     private volatile boolean stopped;
 
@@ -95,6 +97,11 @@ public final class InfernoServer implements AutoCloseable {
             });
             config.requestLogger.http(this::afterRequest);
             config.routes.before(RequestLog::begin);
+            config.routes.before(ctx -> {
+                if (shuttingDown) {
+                    ctx.header("Connection", "close"); // a keep-alive client must not reuse a connection about to go
+                }
+            });
             config.routes.post("/v1/models/{name}:predict", ctx -> predict(ctx, OptionalLong.empty()));
             config.routes.post("/v1/models/{name}/versions/{version}:predict",
                     ctx -> predict(ctx, OptionalLong.of(version(ctx.pathParam("version")))));
@@ -131,6 +138,7 @@ public final class InfernoServer implements AutoCloseable {
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         connector.setIdleTimeout(settings.idleTimeout().toMillis());
+        this.connector = connector;
         return connector;
     }
 
@@ -166,7 +174,9 @@ public final class InfernoServer implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown: readiness turns 503 and new work is refused with 503, accepted requests are answered
+     * Graceful shutdown: readiness turns 503 and new work is refused with 503, every answer from then on carries
+     * {@code Connection: close}, and idle keep-alive connections are closed while the server still serves, so no
+     * keep-alive client sends a request into a connection that is about to go. Accepted requests are answered
      * (within the drain timeout), every model is freed, then the HTTP server stops. Idempotent.
      */
     public void shutdown() {
@@ -175,6 +185,7 @@ public final class InfernoServer implements AutoCloseable {
         }
         shuttingDown = true;
         LOG.info("shutting down: draining accepted requests");
+        closeIdleConnections();
         CompletableFuture<Void> drained = CompletableFuture.runAsync(inferno::close);
         try {
             drained.get(settings.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -184,6 +195,21 @@ public final class InfernoServer implements AutoCloseable {
         stopped = true;
         app.stop();
         LOG.info("stopped");
+    }
+
+    /**
+     * Gives every connection the short idle timeout Jetty uses when it shuts a connector down (1 s): Jetty closes
+     * a connection once it has been idle that long, with an orderly close, and only when no request is in progress
+     * on it (a request waiting in a model is not idle). Connections keep being accepted: a request that arrives
+     * while draining is answered 503 rather than refused a connection.
+     */
+    private void closeIdleConnections() {
+        ServerConnector c = connector;
+        long idle = c.getShutdownIdleTimeout();
+        c.setIdleTimeout(idle);
+        for (EndPoint endPoint : c.getConnectedEndPoints()) {
+            endPoint.setIdleTimeout(idle);
+        }
     }
 
     @Override

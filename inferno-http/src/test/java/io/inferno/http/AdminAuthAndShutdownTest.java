@@ -74,4 +74,48 @@ class AdminAuthAndShutdownTest {
             http.close();
         }
     }
+
+    @Test
+    void whileDrainingAnswersCloseTheirConnectionsAndIdleKeepAliveConnectionsAreClosedCleanly() throws Exception {
+        writeYaml(repo.resolve("gated/1"), TestModels.yaml("gated", 1, TestModels.Gated.class.getName(), 8, 1));
+        ModelProbe probe = ModelProbe.open(repo);
+        ModelProbe.Gate predictions = probe.predictions("gated");
+        ServerHarness http = new ServerHarness(repo, Map.of());
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (RawHttp idle = new RawHttp(http.server.port())) {
+            RawHttp.Response before = idle.send(RawHttp.head("GET", "/health/ready")).read();
+            assertThat(before.status()).isEqualTo(200);
+            assertThat(before.header("Connection")).isEmpty(); // kept alive, and now idle
+            predictions.hold();
+            CompletableFuture<HttpResponse<String>> inFlight =
+                    CompletableFuture.supplyAsync(() -> http.post("/v1/models/gated:predict", xBody(1)), pool);
+            predictions.awaitArrivals(1);
+            CompletableFuture<Void> stopping = CompletableFuture.runAsync(http.server::shutdown, pool);
+            Await.until("readiness turned off", () -> http.get("/health/ready").statusCode() == 503);
+
+            // the idle connection is closed by the server while it still serves, with an orderly close
+            assertThat(idle.awaitClose()).isEqualTo("closed");
+            // a keep-alive client refused while draining is told to close, and the connection closes cleanly
+            try (RawHttp late = new RawHttp(http.server.port())) {
+                RawHttp.Response refused = late.send(RawHttp.post("/v1/models/gated:predict", xBody(1))).read();
+                assertThat(refused.status()).isEqualTo(503);
+                assertThat(refused.header("Retry-After")).isPresent();
+                assertThat(refused.header("Connection")).hasValue("close");
+                assertThat(late.awaitClose()).isEqualTo("closed");
+            }
+            try (RawHttp probeReady = new RawHttp(http.server.port())) {
+                RawHttp.Response notReady = probeReady.send(RawHttp.head("GET", "/health/ready")).read();
+                assertThat(notReady.status()).isEqualTo(503);
+                assertThat(notReady.header("Connection")).hasValue("close");
+            }
+            assertThat(stopping).isNotDone();
+            predictions.release();
+            assertThat(done(inFlight).statusCode()).isEqualTo(200);
+            done(stopping);
+        } finally {
+            probe.close();
+            pool.shutdown();
+            http.close();
+        }
+    }
 }
