@@ -69,6 +69,7 @@ public final class InfernoServer implements AutoCloseable {
     private final AdminAuth adminAuth;
     private final byte[] openApi;
     private final InflightBudget budget;
+    private final HeaderDeadline headerDeadline;
     private final Javalin app;
     private volatile ServerConnector connector; // set once while the server starts
     private volatile boolean shuttingDown;
@@ -78,6 +79,7 @@ public final class InfernoServer implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.inferno = Objects.requireNonNull(inferno, "inferno");
         this.budget = new InflightBudget(settings.maxInflightBytes());
+        this.headerDeadline = new HeaderDeadline(settings.requestHeaderTimeout());
         this.metrics = new HttpMetrics(inferno.metricsRegistry(), this::ready, inferno::stateStoreHealthy,
                 budget::used);
         this.requestLog = new RequestLog(settings.accessLog());
@@ -89,10 +91,12 @@ public final class InfernoServer implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.jetty.threadPool = threadPool(settings.httpThreads());
             config.jetty.addConnector(this::connector);
-            // bodies are read without a thread, in front of Javalin's servlet (RequestIntake)
+            // in front of Javalin's servlet: bodies are read without a thread (RequestIntake), and before that
+            // the exchanges on each connection are counted for the header deadline (HeaderDeadline)
             config.jetty.modifyServer(server -> {
                 server.insertHandler(new RequestIntake(settings.maxRequestBytes(), budget,
                         settings.minRequestDataRate(), settings.requestRateWindow(), settings.idleTimeout()).handler());
+                server.insertHandler(headerDeadline);
                 server.setErrorHandler(new JsonErrorHandler()); // Jetty's own 4xx answers, as JSON
             });
             config.requestLogger.http(this::afterRequest);
@@ -138,6 +142,7 @@ public final class InfernoServer implements AutoCloseable {
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         connector.setIdleTimeout(settings.idleTimeout().toMillis());
+        connector.addEventListener(headerDeadline); // watches every connection it opens
         this.connector = connector;
         return connector;
     }

@@ -110,4 +110,34 @@ class SlowClientsTest {
             assertThat(http.post("/v1/models/scale:predict", body).statusCode()).isEqualTo(200);
         }
     }
+
+    @Test
+    void aHeaderStillArrivingAfterTheHeaderTimeoutHasItsConnectionClosed() throws Exception {
+        try (ServerHarness http = start(Map.of("REQUEST_HEADER_TIMEOUT_S", "0.3", "IDLE_TIMEOUT_S", "120"));
+                RawHttp idle = new RawHttp(http.server.port());
+                RawHttp slowBody = new RawHttp(http.server.port());
+                RawHttp slowHeader = new RawHttp(http.server.port())) {
+            assertThat(idle.send(RawHttp.head("GET", "/health/live")).read().status()).isEqualTo(200);
+            String body = xBody(2);
+            slowBody.send(slowStart(body.length())); // its header is whole: only the body rate applies to it
+            slowHeader.send("GET /health/live HTTP/1.1\r\nHost: test\r\n");
+            // a header line every 50 ms: never silent for the idle timeout, never finished
+            CompletableFuture<Void> trickle = CompletableFuture.runAsync(() -> {
+                for (int i = 0; slowHeader.trySend("X-Line-" + i + ": x\r\n"); i++) {
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            assertThat(slowHeader.awaitClose()).isIn("closed", "reset");
+            done(trickle);
+            // longer than the header timeout since they last sent, neither the idle connection nor the one
+            // sending a body was closed
+            assertThat(idle.send(RawHttp.head("GET", "/health/live")).read().status()).isEqualTo(200);
+            RawHttp.Response r = slowBody.send(body.substring(1)).read();
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+        }
+    }
 }
