@@ -66,6 +66,16 @@ final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** Ends this side of the connection (a half close): the server reads the end of the stream. */
+    RawHttp endOutput() {
+        try {
+            socket.shutdownOutput();
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A request head with a Host header; {@code headers} are whole lines without their CRLF. */
     static String head(String method, String path, String... headers) {
         StringBuilder b = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: test\r\n");
