@@ -43,7 +43,8 @@ class ProtocolErrorsTest {
                 Arguments.of("two different Content-Lengths",
                         RawHttp.head("POST", predict, "Content-Length: 2", "Content-Length: 3") + "{}", 400, ""),
                 Arguments.of("request headers over the limit",
-                        RawHttp.head("GET", "/health/live", "X-Padding: " + "a".repeat(20_000)), 431, ""),
+                        RawHttp.head("GET", "/health/live", "X-Padding: " + "a".repeat(20_000)), 431,
+                        "Request Header Fields Too Large"),
                 Arguments.of("a chunk size that is not hexadecimal",
                         RawHttp.head("POST", predict, "Transfer-Encoding: chunked") + "zz\r\n{}\r\n0\r\n\r\n", 400,
                         ""),
@@ -53,7 +54,8 @@ class ProtocolErrorsTest {
                 Arguments.of("a URI with a bad escape", RawHttp.head("GET", "/health/%zz"), 400, ""),
                 Arguments.of("a URI with a control character", RawHttp.head("GET", "/health/\u0001live"), 400, ""),
                 Arguments.of("no Host header", "GET /health/live HTTP/1.1\r\n\r\n", 400, ""),
-                Arguments.of("an unknown HTTP version", "GET /health/live HTTP/7.0\r\nHost: x\r\n\r\n", 505, ""));
+                Arguments.of("an unknown HTTP version", "GET /health/live HTTP/7.0\r\nHost: x\r\n\r\n", 505,
+                        "HTTP Version Not Supported"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -108,6 +108,9 @@ class SlowClientsTest {
             done(trickle);
             // a client sending at full speed is unaffected
             assertThat(http.post("/v1/models/scale:predict", body).statusCode()).isEqualTo(200);
+            // refused before reaching a thread, yet counted like every answer
+            assertThat(http.get("/metrics").body()).contains(
+                    "infer_requests_total{model=\"scale\",route=\"/v1/models/{name}:predict\",status=\"4xx\"} 2.0");
         }
     }
 
