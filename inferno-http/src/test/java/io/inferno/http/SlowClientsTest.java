@@ -79,38 +79,58 @@ class SlowClientsTest {
     }
 
     @Test
-    void aBodySlowerThanTheMinimumRateIsAnswered408AndItsConnectionClosed() throws Exception {
-        try (ServerHarness http = start(Map.of("MIN_REQUEST_DATA_RATE", "1000", "REQUEST_RATE_WINDOW_S", "0.2",
-                "IDLE_TIMEOUT_S", "120"));
-                RawHttp trickling = new RawHttp(http.server.port());
-                RawHttp silent = new RawHttp(http.server.port())) {
+    void bodiesSlowerThanTheMinimumRateAreAnswered408AndClosedWhileOthersAreServed() throws Exception {
+        try (ServerHarness http = start(Map.of("HTTP_THREADS", Integer.toString(THREADS),
+                "MIN_REQUEST_DATA_RATE", "1000", "REQUEST_RATE_WINDOW_S", "0.5", "IDLE_TIMEOUT_S", "120"))) {
             String body = xBody(1);
-            trickling.send(slowStart(body.length()));
-            silent.send(slowStart(body.length()));
-            // one byte every 50 ms is 20 bytes/s, far below 1000 bytes/s
-            CompletableFuture<Void> trickle = CompletableFuture.runAsync(() -> {
-                for (int i = 1; i < body.length() && trickling.trySend(body.substring(i, i + 1)); i++) {
-                    try {
-                        Thread.sleep(50);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
+            List<RawHttp> trickling = new ArrayList<>();
+            List<RawHttp> silent = new ArrayList<>();
+            ExecutorService callers = Executors.newFixedThreadPool(2);
+            try {
+                for (int i = 0; i < THREADS * 3 / 2; i++) {
+                    trickling.add(new RawHttp(http.server.port()).send(slowStart(body.length())));
+                    silent.add(new RawHttp(http.server.port()).send(slowStart(body.length())));
                 }
-            });
-            for (RawHttp c : List.of(trickling, silent)) {
-                RawHttp.Response r = c.read();
-                assertThat(r.status()).as(r.body()).isEqualTo(408);
-                assertThat(r.header("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("json"));
-                assertThat(r.header("Connection")).hasValue("close");
-                assertThat(json(r.body()).get("detail").asText()).contains("request body arrived slower than");
-                assertThat(c.awaitClose()).isIn("closed", "reset");
+                // one byte each every 50 ms is 20 bytes/s, far below 1000 bytes/s
+                CompletableFuture<Void> trickle = CompletableFuture.runAsync(() -> {
+                    for (int i = 1; i < body.length(); i++) {
+                        String next = body.substring(i, i + 1);
+                        if (trickling.stream().filter(c -> c.trySend(next)).count() == 0) {
+                            return;
+                        }
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                var ready = CompletableFuture.supplyAsync(() -> http.get("/health/ready"), callers);
+                var predict = CompletableFuture.supplyAsync(() -> http.post("/v1/models/scale:predict", body),
+                        callers);
+                assertThat(done(ready).statusCode()).isEqualTo(200);
+                assertThat(done(predict).statusCode()).isEqualTo(200);
+
+                List<RawHttp> slow = new ArrayList<>(trickling);
+                slow.addAll(silent);
+                for (RawHttp c : slow) {
+                    RawHttp.Response r = c.read();
+                    assertThat(r.status()).as(r.body()).isEqualTo(408);
+                    assertThat(r.header("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("json"));
+                    assertThat(r.header("Connection")).hasValue("close");
+                    assertThat(json(r.body()).get("detail").asText()).startsWith(
+                            "request body arrived slower than 1000 bytes/s over 500 ms");
+                    assertThat(c.awaitClose()).isIn("closed", "reset");
+                }
+                done(trickle);
+                // refused before reaching a thread, yet counted like every answer
+                assertThat(http.get("/metrics").body()).contains("infer_requests_total{model=\"scale\",route="
+                        + "\"/v1/models/{name}:predict\",status=\"4xx\"} " + (double) slow.size());
+            } finally {
+                trickling.forEach(RawHttp::close);
+                silent.forEach(RawHttp::close);
+                callers.shutdown();
             }
-            done(trickle);
-            // a client sending at full speed is unaffected
-            assertThat(http.post("/v1/models/scale:predict", body).statusCode()).isEqualTo(200);
-            // refused before reaching a thread, yet counted like every answer
-            assertThat(http.get("/metrics").body()).contains(
-                    "infer_requests_total{model=\"scale\",route=\"/v1/models/{name}:predict\",status=\"4xx\"} 2.0");
         }
     }
 
