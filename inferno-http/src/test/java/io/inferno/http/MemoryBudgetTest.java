@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inferno.testing.Await;
 import io.inferno.testing.ModelProbe;
 import io.inferno.testing.ScalingModel;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -53,31 +52,24 @@ class MemoryBudgetTest {
     }
 
     private double inflightBytes() {
-        return http.inferno.metricsRegistry().scrape().stream()
-                .filter(s -> s.getMetadata().getName().equals("http_inflight_bytes"))
-                .flatMap(s -> ((GaugeSnapshot) s).getDataPoints().stream())
-                .mapToDouble(GaugeSnapshot.GaugeDataPointSnapshot::getValue).findFirst().orElseThrow();
+        return http.gauge("http_inflight_bytes");
     }
 
-    private double queueDepth(String model) {
-        return http.inferno.metricsRegistry().scrape().stream()
-                .filter(s -> s.getMetadata().getName().equals("infer_queue_depth"))
-                .flatMap(s -> ((GaugeSnapshot) s).getDataPoints().stream())
-                .filter(d -> model.equals(d.getLabels().get("model")))
-                .mapToDouble(GaugeSnapshot.GaugeDataPointSnapshot::getValue).findFirst().orElse(0);
+    /** Starts the server on a gated model: one request runs (held at the gate while held), one waits in its queue. */
+    private ModelProbe.Gate startGated(Map<String, String> env) {
+        writeYaml(repo.resolve("gated/1"), TestModels.yaml("gated", 1, TestModels.Gated.class.getName(), 8, 1));
+        probe = ModelProbe.open(repo);
+        http = new ServerHarness(repo, env);
+        return probe.predictions("gated");
     }
 
     @Test
     void requestsHeldInAModelFillTheBudgetTheNextIsRefusedAndEverythingIsReleasedAfter() throws Exception {
-        // gated: one request runs (held at the gate) and one waits in the queue; each holds its body and tensor
-        writeYaml(repo.resolve("gated/1"), TestModels.yaml("gated", 1, TestModels.Gated.class.getName(), 8, 1));
-        probe = ModelProbe.open(repo);
         String body = rows(ROWS);
-        long held = body.length() + ROWS * 2 * 4;
+        long held = body.length() + ROWS * 2 * 4; // each request holds its body and its tensor
         long budget = 2 * held + body.length() / 2; // room for two such requests, not three
-        http = new ServerHarness(repo, Map.of("MAX_REQUEST_BYTES", Integer.toString(MAX_BODY),
+        ModelProbe.Gate gate = startGated(Map.of("MAX_REQUEST_BYTES", Integer.toString(MAX_BODY),
                 "MAX_INFLIGHT_BYTES", Long.toString(budget)));
-        ModelProbe.Gate gate = probe.predictions("gated");
         ExecutorService callers = Executors.newFixedThreadPool(2);
         try {
             assertThat(inflightBytes()).isZero();
@@ -85,7 +77,7 @@ class MemoryBudgetTest {
             var running = CompletableFuture.supplyAsync(() -> http.post("/v1/models/gated:predict", body), callers);
             gate.awaitArrivals(1);
             var queued = CompletableFuture.supplyAsync(() -> http.post("/v1/models/gated:predict", body), callers);
-            Await.until("one request queued behind the running one", () -> queueDepth("gated") == 1);
+            Await.until("one request queued behind the running one", () -> http.gauge("infer_queue_depth", "gated") == 1);
             assertThat(inflightBytes()).isEqualTo(2 * held);
 
             HttpResponse<String> refused = http.post("/v1/models/gated:predict", body);
@@ -110,13 +102,10 @@ class MemoryBudgetTest {
 
     @Test
     void aRefusalBeforeTheBodyIsReadClosesTheConnectionCleanly() throws Exception {
-        writeYaml(repo.resolve("gated/1"), TestModels.yaml("gated", 1, TestModels.Gated.class.getName(), 8, 1));
-        probe = ModelProbe.open(repo);
         String body = rows(ROWS);
         long held = body.length() + ROWS * 2 * 4;
-        http = new ServerHarness(repo, Map.of("MAX_REQUEST_BYTES", Integer.toString(MAX_BODY),
+        ModelProbe.Gate gate = startGated(Map.of("MAX_REQUEST_BYTES", Integer.toString(MAX_BODY),
                 "MAX_INFLIGHT_BYTES", Long.toString(held + body.length() / 2))); // room for one
-        ModelProbe.Gate gate = probe.predictions("gated");
         ExecutorService callers = Executors.newFixedThreadPool(1);
         try (RawHttp keepAlive = new RawHttp(http.server.port())) {
             gate.hold();
@@ -136,10 +125,7 @@ class MemoryBudgetTest {
 
     @Test
     void aClientThatLeavesWhileItsRequestIsInTheModelReleasesItsBytes() throws Exception {
-        writeYaml(repo.resolve("gated/1"), TestModels.yaml("gated", 1, TestModels.Gated.class.getName(), 8, 1));
-        probe = ModelProbe.open(repo);
-        http = new ServerHarness(repo, Map.of("MAX_REQUEST_BYTES", Integer.toString(MAX_BODY)));
-        ModelProbe.Gate gate = probe.predictions("gated");
+        ModelProbe.Gate gate = startGated(Map.of("MAX_REQUEST_BYTES", Integer.toString(MAX_BODY)));
         gate.hold();
         try (RawHttp leaving = new RawHttp(http.server.port())) {
             leaving.send(RawHttp.post("/v1/models/gated:predict", rows(ROWS)));
