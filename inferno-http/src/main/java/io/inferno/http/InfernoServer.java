@@ -31,9 +31,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST server over an {@link Inferno}: routing, request bodies, lifecycle (readiness, drain) and the call to
+ * The REST server over an {@link Inferno}: routing, lifecycle (readiness, drain) and the call to
  * {@link ErrorMapping}. The JSON views of models are {@link ModelViews}, request ids and logging
- * {@link RequestLog}, admin authorization {@link AdminAuth}. See docs/api.md.
+ * {@link RequestLog}, admin authorization {@link AdminAuth}. In front of the routes, in Jetty: {@link HeaderDeadline}
+ * (slow headers), {@link RequestIntake} (bodies, received without a thread, against the {@link InflightBudget}) and
+ * {@link JsonErrorHandler} (Jetty's own rejections). See docs/api.md.
  *
  * <pre>{@code
  * InfernoServer server = InfernoServer.start(ServerSettings.fromEnvironment(System.getenv()), inferno);
