@@ -111,7 +111,7 @@ final class RequestIntake implements EagerContentHandler.ContentLoaderFactory {
         WAIT,
         /** The body is whole, or refused and dropped as far as it will be: pass it on. */
         HAND_OVER,
-        /** The connection failed: no one to answer. */
+        /** The connection failed, or reading did: no one to answer. */
         ABANDON
     }
 
@@ -143,10 +143,15 @@ final class RequestIntake implements EagerContentHandler.ContentLoaderFactory {
         protected void load() {
             boolean now;
             synchronized (this) {
-                if (declared > maxBodyBytes) {
-                    refusal = new BodyTooLargeException(maxBodyBytes);
-                } else if (declared > budget.available() || !grow(Math.min(declared, EAGER_BYTES))) {
-                    refusal = budget.refusal(declared);
+                try {
+                    if (declared > maxBodyBytes) {
+                        refusal = new BodyTooLargeException(maxBodyBytes);
+                    } else if (declared > budget.available() || !grow(Math.min(declared, EAGER_BYTES))) {
+                        refusal = budget.refusal(declared);
+                    }
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    reservation.close(); // Jetty fails the exchange: it must not keep budget
+                    throw e;
                 }
                 now = refusal != null && getRequest().getHeaders().contains(HttpHeader.EXPECT,
                         HttpHeaderValue.CONTINUE.asString());
@@ -171,7 +176,12 @@ final class RequestIntake implements EagerContentHandler.ContentLoaderFactory {
                 if (settled) {
                     return;
                 }
-                outcome = readAvailable();
+                try {
+                    outcome = readAvailable();
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    gone = e; // Jetty failed a read, or a buffer could not be allocated: fail the exchange
+                    outcome = Outcome.ABANDON;
+                }
                 if (outcome != Outcome.WAIT) {
                     settled = true;
                     if (timer != null) {
