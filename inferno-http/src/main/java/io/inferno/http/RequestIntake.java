@@ -27,7 +27,10 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * <p>It is the loader of Jetty's {@link EagerContentHandler} for every content type; requests without a body pass
  * straight through. Jetty's own {@code RetainedContentLoaderFactory} is not used: it retains the network buffers
  * themselves, so a client sending one byte per packet would pin a pooled buffer per byte, and it has no rate
- * check and no budget.
+ * check and no budget. Nor is Jetty's own rate limiting: 12.1 keeps {@code HttpConfiguration.setMinRequestDataRate}
+ * but nothing in its HTTP/1.1 connection reads it, and its {@code MinimumDataRateHandler} checks the rate only when
+ * more content is demanded, so a client that stops sending is caught by the idle timeout alone; the timer here
+ * catches it after one window.
  *
  * <p>While a body arrives the intake refuses it for:
  * <ul>
