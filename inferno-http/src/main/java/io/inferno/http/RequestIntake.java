@@ -22,12 +22,13 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * Jetty's non-blocking callbacks and is copied into one array; only the whole body (or the reason it was refused)
  * is handed to Javalin's servlet, on a request thread. A client sending slowly costs a connection and the bytes it
  * sent, never a thread, so health checks, metrics and other requests are served however many slow clients there
- * are. The route parses the array in place ({@link ReceivedBody}): one copy from the network buffers, none after.
+ * are. The route parses the array in place ({@link ReceivedBody}): one copy from the network buffers (and the
+ * copies of a buffer that doubles, for large and chunked bodies), none after.
  *
  * <p>It is the loader of Jetty's {@link EagerContentHandler} for every content type; requests without a body pass
  * straight through. Jetty's own {@code RetainedContentLoaderFactory} is not used: it retains the network buffers
- * themselves, so a client sending one byte per packet would pin a pooled buffer per byte, and it has no rate
- * check and no budget. Nor is Jetty's own rate limiting: 12.1 keeps {@code HttpConfiguration.setMinRequestDataRate}
+ * themselves, so what a body holds follows the buffers it pins, not the bytes it sent (a client sending a byte per
+ * packet can pin a pooled buffer per byte), and it has no rate check and no budget. Nor is Jetty's own rate limiting: 12.1 keeps {@code HttpConfiguration.setMinRequestDataRate}
  * but nothing in its HTTP/1.1 connection reads it, and its {@code MinimumDataRateHandler} checks the rate only when
  * more content is demanded, so a client that stops sending is caught by the idle timeout alone; the timer here
  * catches it after one window.
