@@ -13,8 +13,8 @@ import io.inferno.tensor.Tensor;
 import io.inferno.text.ClientText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +22,8 @@ import java.util.OptionalLong;
 
 /**
  * Request and response bodies, read and written with Jackson's streaming API: a predict body is decoded straight
- * from the request stream into tensors, with no tree or String of the whole body in between.
+ * from the received bytes (parsed in place, see {@link RequestIntake}) into tensors, with no tree or String of the
+ * whole body in between.
  */
 final class Bodies {
     /** The largest {@code timeout_ms} a request may ask for: 24 hours. */
@@ -52,8 +53,9 @@ final class Bodies {
      */
     record Admin(String name, long version) {}
 
-    static Predict readPredict(InputStream body) throws IOException {
-        try (JsonParser p = JSON.createParser(body)) {
+    /** Decodes a predict body from {@code body[0, length)}. */
+    static Predict readPredict(byte[] body, int length) throws IOException {
+        try (JsonParser p = JSON.createParser(body, 0, length)) {
             requireObject(p);
             Map<String, Tensor> inputs = null;
             Optional<List<String>> outputs = Optional.empty();
@@ -148,8 +150,9 @@ final class Bodies {
         return names;
     }
 
-    static Admin readAdmin(InputStream body) throws IOException {
-        try (JsonParser p = JSON.createParser(body)) {
+    /** Decodes an admin body from {@code body[0, length)}. */
+    static Admin readAdmin(byte[] body, int length) throws IOException {
+        try (JsonParser p = JSON.createParser(body, 0, length)) {
             requireObject(p);
             String name = null;
             long version = -1;
@@ -228,6 +231,15 @@ final class Bodies {
             case VALUE_NULL -> "null";
             default -> t.toString();
         };
+    }
+
+    /** The bytes the tensors' elements take. */
+    static long byteSize(Collection<Tensor> tensors) {
+        long bytes = 0;
+        for (Tensor t : tensors) {
+            bytes += t.byteSize();
+        }
+        return bytes;
     }
 
     /** {@code {"model": ..., "version": N, "outputs": {name: payload}}}. */

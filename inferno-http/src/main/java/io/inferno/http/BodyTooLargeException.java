@@ -2,7 +2,10 @@ package io.inferno.http;
 
 import java.io.IOException;
 
-/** Thrown by {@link LimitedInputStream} while reading, as soon as a body passes the limit. */
+/**
+ * A body over {@code MAX_REQUEST_BYTES}, found by {@link RequestIntake} from its declared length or as the body
+ * passes the limit.
+ */
 final class BodyTooLargeException extends IOException {
     private static final long serialVersionUID = 1L;
 

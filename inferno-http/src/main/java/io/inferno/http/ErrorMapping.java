@@ -1,5 +1,6 @@
 package io.inferno.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.inferno.DeadlineExceededException;
 import io.inferno.InvalidInputException;
@@ -8,23 +9,32 @@ import io.inferno.ModelLoadException;
 import io.inferno.ModelNotFoundException;
 import io.inferno.OverloadedException;
 import io.inferno.StateUnavailableException;
+import io.inferno.text.ClientText;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpStatus;
 
 /**
- * The one place where failures become HTTP statuses. Every error body is {@code {"detail": "..."}}.
+ * The one place where failures become HTTP statuses and error bodies. Every error body is
+ * {@code {"detail": "..."}} ({@link #body}), including Jetty's own ({@link JsonErrorHandler}).
  *
  * <table>
  *   <caption>status by failure</caption>
  *   <tr><td>{@link InvalidInputException}</td><td>422</td></tr>
  *   <tr><td>{@link ModelLoadException} (admin load of a package that cannot be loaded)</td><td>422</td></tr>
  *   <tr><td>{@link ModelNotFoundException}</td><td>404</td></tr>
- *   <tr><td>{@link OverloadedException} (queue full, draining)</td><td>503 + Retry-After</td></tr>
+ *   <tr><td>{@link OverloadedException} (queue full, draining, memory budget)</td><td>503 + Retry-After</td></tr>
  *   <tr><td>{@link StateUnavailableException}</td><td>503 + Retry-After</td></tr>
  *   <tr><td>{@link DeadlineExceededException}</td><td>504</td></tr>
  *   <tr><td>{@link ModelExecutionException}</td><td>500, with the model's message</td></tr>
  *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 403, 404, 405, 413, 415)</td></tr>
  *   <tr><td>{@link BodyTooLargeException}</td><td>413</td></tr>
+ *   <tr><td>{@link SlowBodyException}</td><td>408</td></tr>
+ *   <tr><td>a malformed request Jetty found while the body arrived (bad chunking)</td><td>Jetty's 4xx</td></tr>
  *   <tr><td>a body that is not JSON</td><td>400</td></tr>
  *   <tr><td>anything else: a bug</td><td>500, "internal error; request id ..."</td></tr>
  * </table>
@@ -32,6 +42,9 @@ import java.util.concurrent.ExecutionException;
 final class ErrorMapping {
     /** Seconds a client should wait before retrying a 503. */
     static final int RETRY_AFTER_SECONDS = 1;
+
+    /** The longest {@code detail} an error answer carries (messages are bounded before; this is the last guard). */
+    static final int MAX_DETAIL_CHARS = 8192;
 
     /**
      * A mapped failure.
@@ -71,6 +84,13 @@ final class ErrorMapping {
         if (t instanceof BodyTooLargeException) {
             return new Mapped(413, t.getMessage(), false, false);
         }
+        if (t instanceof SlowBodyException) {
+            return new Mapped(408, t.getMessage(), false, false);
+        }
+        if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+            return new Mapped(h.getCode(), "malformed request: "
+                    + (h.getReason() == null ? HttpStatus.getMessage(h.getCode()) : h.getReason()), false, false);
+        }
         if (t instanceof JsonProcessingException j) {
             return new Mapped(400, "request body is not valid JSON: " + j.getOriginalMessage()
                     + (j.getLocation() == null ? "" : " at line " + j.getLocation().getLineNr() + ", column "
@@ -80,6 +100,19 @@ final class ErrorMapping {
             return new Mapped(400, "request body ended early", false, false);
         }
         return new Mapped(500, "internal error; request id " + requestId, false, true);
+    }
+
+    /** An error body, {@code {"detail": "..."}}, with the detail cut to {@link #MAX_DETAIL_CHARS}. */
+    static byte[] body(String detail) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + Math.min(detail.length(), MAX_DETAIL_CHARS));
+        try (JsonGenerator g = Bodies.JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("detail", ClientText.truncate(detail, MAX_DETAIL_CHARS));
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // writing to memory
+        }
+        return out.toByteArray();
     }
 
     static Throwable unwrap(Throwable t) {

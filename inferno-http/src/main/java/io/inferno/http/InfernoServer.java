@@ -1,7 +1,6 @@
 package io.inferno.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inferno.Inferno;
 import io.inferno.ModelDescription;
 import io.inferno.ModelNotFoundException;
@@ -22,13 +21,21 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST server over an {@link Inferno}: routing, request bodies, lifecycle (readiness, drain) and the call to
+ * The REST server over an {@link Inferno}: routing, lifecycle (readiness, drain) and the call to
  * {@link ErrorMapping}. The JSON views of models are {@link ModelViews}, request ids and logging
- * {@link RequestLog}, admin authorization {@link AdminAuth}. See docs/api.md.
+ * {@link RequestLog}, admin authorization {@link AdminAuth}. In front of the routes, in Jetty: {@link HeaderDeadline}
+ * (slow headers), {@link RequestIntake} (bodies, received without a thread, against the {@link InflightBudget}) and
+ * {@link JsonErrorHandler} (Jetty's own rejections). See docs/api.md.
  *
  * <pre>{@code
  * InfernoServer server = InfernoServer.start(ServerSettings.fromEnvironment(System.getenv()), inferno);
@@ -63,14 +70,20 @@ public final class InfernoServer implements AutoCloseable {
     private final ModelViews views = new ModelViews(mapper);
     private final AdminAuth adminAuth;
     private final byte[] openApi;
+    private final InflightBudget budget;
+    private final HeaderDeadline headerDeadline;
     private final Javalin app;
+    private volatile ServerConnector connector; // set once while the server starts
     private volatile boolean shuttingDown;
     private volatile boolean stopped;
 
     private InfernoServer(ServerSettings settings, Inferno inferno) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.inferno = Objects.requireNonNull(inferno, "inferno");
-        this.metrics = new HttpMetrics(inferno.metricsRegistry(), this::ready, inferno::stateStoreHealthy);
+        this.budget = new InflightBudget(settings.maxInflightBytes());
+        this.headerDeadline = new HeaderDeadline(settings.requestHeaderTimeout());
+        this.metrics = new HttpMetrics(inferno.metricsRegistry(), this::ready, inferno::stateStoreHealthy,
+                budget::used);
         this.requestLog = new RequestLog(settings.accessLog());
         this.adminAuth = new AdminAuth(settings.adminToken(), settings.adminOrigins());
         this.openApi = readOpenApi();
@@ -78,10 +91,23 @@ public final class InfernoServer implements AutoCloseable {
             config.http.prefer405over404 = true;
             config.http.maxRequestSize = settings.maxRequestBytes();
             config.startup.showJavalinBanner = false;
-            config.jetty.host = settings.host();
-            config.jetty.port = settings.port();
+            config.jetty.threadPool = threadPool(settings.httpThreads());
+            config.jetty.addConnector(this::connector);
+            // in front of Javalin's servlet: bodies are read without a thread (RequestIntake), and before that
+            // the exchanges on each connection are counted for the header deadline (HeaderDeadline)
+            config.jetty.modifyServer(server -> {
+                server.insertHandler(new RequestIntake(settings.maxRequestBytes(), budget,
+                        settings.minRequestDataRate(), settings.requestRateWindow(), settings.idleTimeout()).handler());
+                server.insertHandler(headerDeadline);
+                server.setErrorHandler(new JsonErrorHandler()); // Jetty's own 4xx answers, as JSON
+            });
             config.requestLogger.http(this::afterRequest);
             config.routes.before(RequestLog::begin);
+            config.routes.before(ctx -> {
+                if (shuttingDown) {
+                    ctx.header("Connection", "close"); // a keep-alive client must not reuse a connection about to go
+                }
+            });
             config.routes.post("/v1/models/{name}:predict", ctx -> predict(ctx, OptionalLong.empty()));
             config.routes.post("/v1/models/{name}/versions/{version}:predict",
                     ctx -> predict(ctx, OptionalLong.of(version(ctx.pathParam("version")))));
@@ -107,6 +133,22 @@ public final class InfernoServer implements AutoCloseable {
             config.routes.error(405, ctx -> problem(ctx, 405,
                     "method " + ctx.method() + " is not allowed on " + ctx.path() + "; see /openapi.json"));
         });
+    }
+
+    private static QueuedThreadPool threadPool(int threads) {
+        QueuedThreadPool pool = new QueuedThreadPool(threads, Math.min(8, threads));
+        pool.setName("http");
+        return pool;
+    }
+
+    private ServerConnector connector(Server server, HttpConfiguration http) {
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        connector.setIdleTimeout(settings.idleTimeout().toMillis());
+        connector.addEventListener(headerDeadline); // watches every connection it opens
+        this.connector = connector;
+        return connector;
     }
 
     /** Starts serving; returns once the port is bound. */
@@ -141,7 +183,9 @@ public final class InfernoServer implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown: readiness turns 503 and new work is refused with 503, accepted requests are answered
+     * Graceful shutdown: readiness turns 503 and new work is refused with 503, every answer from then on carries
+     * {@code Connection: close}, and idle keep-alive connections are closed while the server still serves, so no
+     * keep-alive client sends a request into a connection that is about to go. Accepted requests are answered
      * (within the drain timeout), every model is freed, then the HTTP server stops. Idempotent.
      */
     public void shutdown() {
@@ -150,6 +194,7 @@ public final class InfernoServer implements AutoCloseable {
         }
         shuttingDown = true;
         LOG.info("shutting down: draining accepted requests");
+        closeIdleConnections();
         CompletableFuture<Void> drained = CompletableFuture.runAsync(inferno::close);
         try {
             drained.get(settings.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -159,6 +204,21 @@ public final class InfernoServer implements AutoCloseable {
         stopped = true;
         app.stop();
         LOG.info("stopped");
+    }
+
+    /**
+     * Gives every connection the short idle timeout Jetty uses when it shuts a connector down (1 s): Jetty closes
+     * a connection once it has been idle that long, with an orderly close, and only when no request is in progress
+     * on it (a request waiting in a model is not idle). Connections keep being accepted: a request that arrives
+     * while draining is answered 503 rather than refused a connection.
+     */
+    private void closeIdleConnections() {
+        ServerConnector c = connector;
+        long idle = c.getShutdownIdleTimeout();
+        c.setIdleTimeout(idle);
+        for (EndPoint endPoint : c.getConnectedEndPoints()) {
+            endPoint.setIdleTimeout(idle);
+        }
     }
 
     @Override
@@ -182,33 +242,10 @@ public final class InfernoServer implements AutoCloseable {
         ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
     }
 
-    /** How much of an oversized body is read and dropped before answering 413 (see {@link #error}). */
-    static final long LINGER_BYTES = 1L << 20;
-
-    private static void discard(Context ctx, long max) {
-        byte[] buffer = new byte[8192];
-        long left = max;
-        try {
-            InputStream in = ctx.req().getInputStream();
-            int n;
-            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0) {
-                left -= n;
-            }
-        } catch (IOException | RuntimeException gone) {
-            // the client stopped sending, or the request is gone: nothing more to drop
-        }
-    }
-
-    /** The longest {@code detail} an error answer carries (messages are bounded before; this is the last guard). */
-    static final int MAX_DETAIL_CHARS = 8192;
-
     private void problem(Context ctx, int status, String detail) {
-        ObjectNode body = mapper.createObjectNode().put("detail", ClientText.truncate(detail, MAX_DETAIL_CHARS));
         try {
             ctx.attribute("inferno.answered", Boolean.TRUE);
-            ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
-        } catch (IOException e) {
-            ctx.status(status).contentType(JSON_TYPE).result("{\"detail\":\"error\"}");
+            ctx.status(status).contentType(JSON_TYPE).result(ErrorMapping.body(detail));
         } catch (IllegalStateException | NullPointerException clientGone) {
             // the client disconnected before its answer was ready: Jetty recycled the request
             LOG.debug("could not answer {}: the request is gone", RequestLog.requestId(ctx));
@@ -223,18 +260,10 @@ public final class InfernoServer implements AutoCloseable {
                             ErrorMapping.unwrap(failure)));
         } else if (m.status() == 500) {
             RequestLog.withContext(ctx, RequestLog.routeOf(ctx), m.status(), null,
-                    () -> LOG.warn("model failed: {}", ClientText.truncate(m.detail(), MAX_DETAIL_CHARS)));
+                    () -> LOG.warn("model failed: {}", ClientText.truncate(m.detail(), ErrorMapping.MAX_DETAIL_CHARS)));
         }
         if (m.retryAfter()) {
             ctx.header("Retry-After", Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
-        }
-        if (m.status() == 413) {
-            // The rest of the body is not wanted, so this connection cannot carry another request: say so, or a
-            // keep-alive client reuses it and its next request fails with no response at all. Read (and drop) a
-            // bounded part of what is still coming first: closing on unread bytes resets the connection, and a
-            // client still sending its body may then lose the 413 itself.
-            ctx.header("Connection", "close");
-            discard(ctx, LINGER_BYTES);
         }
         problem(ctx, m.status(), m.detail());
     }
@@ -253,14 +282,6 @@ public final class InfernoServer implements AutoCloseable {
         throw new ModelNotFoundException();
     }
 
-    private InputStream body(Context ctx) throws IOException {
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > settings.maxRequestBytes()) {
-            throw new BodyTooLargeException(settings.maxRequestBytes());
-        }
-        return new LimitedInputStream(ctx.req().getInputStream(), settings.maxRequestBytes());
-    }
-
     private void refuseWhileShuttingDown() {
         if (shuttingDown) {
             throw new OverloadedException(OverloadedException.Reason.SHUTTING_DOWN,
@@ -274,9 +295,11 @@ public final class InfernoServer implements AutoCloseable {
         refuseWhileShuttingDown();
         CompletableFuture<io.inferno.Prediction> result;
         Bodies.Predict body;
+        ReceivedBody received = ReceivedBody.of(ctx.req());
         // announced before decoding, so a forming batch waits for this request (docs/engine.md)
         try (Inferno.Announcement ignored = inferno.announce(name, version)) {
-            body = Bodies.readPredict(body(ctx));
+            body = Bodies.readPredict(received.bytes(), received.length());
+            received.hold(Bodies.byteSize(body.inputs().values()));
             PredictRequest.Builder request = PredictRequest.builder(name).inputs(body.inputs());
             version.ifPresent(request::version);
             body.outputs().ifPresent(request::outputs);
@@ -291,8 +314,11 @@ public final class InfernoServer implements AutoCloseable {
             try {
                 RequestLog.version(ctx, prediction.version());
                 Codec codec = body.codec().orElseGet(() -> defaultCodec(name, prediction.version()));
-                ctx.status(200).contentType(JSON_TYPE).result(
-                        Bodies.prediction(prediction.model(), prediction.version(), prediction.outputs(), codec));
+                received.count(Bodies.byteSize(prediction.outputs().values()));
+                byte[] answer = Bodies.prediction(prediction.model(), prediction.version(), prediction.outputs(),
+                        codec);
+                received.count(answer.length);
+                ctx.status(200).contentType(JSON_TYPE).result(answer);
             } catch (IOException | RuntimeException e) {
                 error(ctx, e);
             }
@@ -344,7 +370,8 @@ public final class InfernoServer implements AutoCloseable {
     private void admin(Context ctx, boolean load) throws IOException {
         adminAuth.authorize(ctx);
         refuseWhileShuttingDown();
-        Bodies.Admin body = Bodies.readAdmin(body(ctx));
+        ReceivedBody received = ReceivedBody.of(ctx.req());
+        Bodies.Admin body = Bodies.readAdmin(received.bytes(), received.length());
         RequestLog.model(ctx, body.name());
         RequestLog.version(ctx, body.version());
         CompletableFuture<Void> done = load ? inferno.load(body.name(), body.version())

@@ -34,14 +34,30 @@ import java.util.Optional;
  * @param replicaId this replica's name in the fleet's heartbeats ({@code REPLICA_ID}, default host name and pid)
  * @param repoPollInterval how often to rescan the repository for new packages ({@code REPO_POLL_INTERVAL_S},
  *     default 0: never; an admin load always rescans its model)
+ * @param httpThreads the most threads serving HTTP, Jetty's own included ({@code HTTP_THREADS}, default 250)
+ * @param idleTimeout how long a connection may stay silent, in or between requests ({@code IDLE_TIMEOUT_S},
+ *     default 30)
+ * @param requestHeaderTimeout how long a request's header may take to arrive once it has begun
+ *     ({@code REQUEST_HEADER_TIMEOUT_S}, default 10)
+ * @param minRequestDataRate the slowest a request body may arrive, in bytes per second over each
+ *     {@code requestRateWindow} ({@code MIN_REQUEST_DATA_RATE}, default 1024; 0 turns the check off)
+ * @param requestRateWindow the window the body rate is measured over ({@code REQUEST_RATE_WINDOW_S}, default 5)
+ * @param maxInflightBytes the memory budget of all requests in flight: bodies, decoded inputs and outputs until
+ *     answered ({@code MAX_INFLIGHT_BYTES}, default a quarter of the heap, never below {@code maxRequestBytes})
  */
 public record ServerSettings(Device device, Path repoRoot, boolean preload, boolean accessLog,
         double[] metricsBuckets, Optional<String> redisUrl, String redisPrefix, boolean reconcileEnabled,
         Duration reconcileInterval, String host, int port, long maxRequestBytes, Optional<String> adminToken,
         List<String> adminOrigins, String logLevel, Duration drainTimeout, Optional<String> replicaId,
-        Duration repoPollInterval) {
+        Duration repoPollInterval, int httpThreads, Duration idleTimeout, Duration requestHeaderTimeout,
+        long minRequestDataRate, Duration requestRateWindow, long maxInflightBytes) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 64L * 1024 * 1024;
+    /**
+     * The fewest {@code HTTP_THREADS}: Jetty keeps up to 8 for accepting and selecting on large hosts, and the
+     * rest serve requests.
+     */
+    static final int MIN_HTTP_THREADS = 16;
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
     public ServerSettings {
@@ -74,6 +90,11 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
      * @throws InvalidSettingsException listing every invalid variable with its value
      */
     public static ServerSettings fromEnvironment(Map<String, String> env) {
+        return fromEnvironment(env, Runtime.getRuntime().maxMemory());
+    }
+
+    /** As {@link #fromEnvironment(Map)}, on a heap of {@code maxHeapBytes} (for the default memory budget). */
+    static ServerSettings fromEnvironment(Map<String, String> env, long maxHeapBytes) {
         Reader r = new Reader(env);
         Device device = r.read("DEVICE", "auto", Device::parse);
         Path repo = r.read("REPO_ROOT", "models", v -> {
@@ -120,9 +141,29 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
         Duration drain = r.read("DRAIN_TIMEOUT_S", "30", ServerSettings::seconds);
         Optional<String> replica = Optional.ofNullable(env.get("REPLICA_ID")).filter(v -> !v.isBlank());
         Duration poll = r.read("REPO_POLL_INTERVAL_S", "0", v -> v.equals("0") ? Duration.ZERO : seconds(v));
+        int threads = r.read("HTTP_THREADS", "250", v -> (int) range(v, MIN_HTTP_THREADS, 10_000));
+        Duration idle = r.read("IDLE_TIMEOUT_S", "30", ServerSettings::seconds);
+        Duration headerTimeout = r.read("REQUEST_HEADER_TIMEOUT_S", "10", ServerSettings::seconds);
+        long minRate = r.read("MIN_REQUEST_DATA_RATE", "1024", v -> range(v, 0, Integer.MAX_VALUE));
+        Duration window = r.read("REQUEST_RATE_WINDOW_S", "5", ServerSettings::seconds);
+        long heapQuarter = Math.max(maxHeapBytes / 4, maxBytes);
+        long inflight = r.read("MAX_INFLIGHT_BYTES", Long.toString(heapQuarter), v -> {
+            long n;
+            try {
+                n = Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < maxBytes) {
+                throw new IllegalArgumentException("must be a whole number of bytes, at least MAX_REQUEST_BYTES ("
+                        + maxBytes + "): one body of the largest size must fit");
+            }
+            return n;
+        });
         r.throwIfInvalid();
         return new ServerSettings(device, repo, preload, accessLog, buckets, redis, prefix, reconcile, interval,
-                host, port, maxBytes, token, origins, level, drain, replica, poll);
+                host, port, maxBytes, token, origins, level, drain, replica, poll, threads, idle, headerTimeout,
+                minRate, window, inflight);
     }
 
     /** Collects every problem instead of stopping at the first. */
@@ -242,14 +283,18 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 && adminToken.equals(s.adminToken) && adminOrigins.equals(s.adminOrigins)
                 && logLevel.equals(s.logLevel)
                 && drainTimeout.equals(s.drainTimeout) && replicaId.equals(s.replicaId)
-                && repoPollInterval.equals(s.repoPollInterval);
+                && repoPollInterval.equals(s.repoPollInterval) && httpThreads == s.httpThreads
+                && idleTimeout.equals(s.idleTimeout) && requestHeaderTimeout.equals(s.requestHeaderTimeout)
+                && minRequestDataRate == s.minRequestDataRate && requestRateWindow.equals(s.requestRateWindow)
+                && maxInflightBytes == s.maxInflightBytes;
     }
 
     @Override
     public int hashCode() {
         return java.util.Objects.hash(device, repoRoot, preload, accessLog, Arrays.hashCode(metricsBuckets),
                 redisUrl, redisPrefix, reconcileEnabled, reconcileInterval, host, port, maxRequestBytes, adminToken,
-                adminOrigins, logLevel, drainTimeout, replicaId, repoPollInterval);
+                adminOrigins, logLevel, drainTimeout, replicaId, repoPollInterval, httpThreads, idleTimeout,
+                requestHeaderTimeout, minRequestDataRate, requestRateWindow, maxInflightBytes);
     }
 
     /** Never prints the admin token or a Redis password. */
@@ -261,7 +306,9 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 + ", redisPrefix=" + redisPrefix + ", reconcile=" + reconcileEnabled + "/" + reconcileInterval
                 + ", host=" + host + ", port=" + port + ", maxRequestBytes=" + maxRequestBytes + ", adminToken="
                 + (adminToken.isPresent() ? "set" : "none") + ", adminOrigins=" + adminOrigins + ", logLevel="
-                + logLevel + ", drainTimeout="
-                + drainTimeout + ", repoPollInterval=" + repoPollInterval + "]";
+                + logLevel + ", drainTimeout=" + drainTimeout + ", repoPollInterval=" + repoPollInterval
+                + ", httpThreads=" + httpThreads + ", idleTimeout=" + idleTimeout + ", requestHeaderTimeout="
+                + requestHeaderTimeout + ", minRequestDataRate=" + minRequestDataRate + ", requestRateWindow="
+                + requestRateWindow + ", maxInflightBytes=" + maxInflightBytes + "]";
     }
 }

@@ -16,6 +16,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -120,36 +123,87 @@ class AdminAuthAndShutdownTest {
         }
     }
 
-    @Test
-    void shutdownTurnsReadinessOffRefusesNewWorkAndAnswersAcceptedRequests() throws Exception {
-        writeYaml(repo.resolve("gated/1"), TestModels.yaml("gated", 1, TestModels.Gated.class.getName(), 8, 1));
-        ModelProbe probe = ModelProbe.open(repo);
-        ModelProbe.Gate predictions = probe.predictions("gated");
-        ServerHarness http = new ServerHarness(repo, Map.of());
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            assertThat(http.get("/health/ready").statusCode()).isEqualTo(200);
+    /** Shutdown with one request accepted and held in a gated model, so the server answers while it drains. */
+    @Nested
+    class WhileDraining {
+        private ModelProbe probe;
+        private ModelProbe.Gate predictions;
+        private ServerHarness http;
+        private final ExecutorService pool = Executors.newFixedThreadPool(2);
+        private CompletableFuture<HttpResponse<String>> inFlight;
+
+        @BeforeEach
+        void start() {
+            writeYaml(repo.resolve("gated/1"), TestModels.yaml("gated", 1, TestModels.Gated.class.getName(), 8, 1));
+            probe = ModelProbe.open(repo);
+            predictions = probe.predictions("gated");
+            http = new ServerHarness(repo, Map.of());
+        }
+
+        @AfterEach
+        void stop() {
+            probe.close(); // opens the gate, if an assertion failed first
+            pool.shutdown();
+            http.close();
+        }
+
+        /** Holds one accepted request in the model, starts the shutdown, and waits until readiness is off. */
+        private CompletableFuture<Void> startDraining() throws InterruptedException {
             predictions.hold();
-            CompletableFuture<HttpResponse<String>> inFlight =
-                    CompletableFuture.supplyAsync(() -> http.post("/v1/models/gated:predict", xBody(1)), pool);
+            inFlight = CompletableFuture.supplyAsync(() -> http.post("/v1/models/gated:predict", xBody(1)), pool);
             predictions.awaitArrivals(1); // accepted and running, held in the model
             CompletableFuture<Void> stopping = CompletableFuture.runAsync(http.server::shutdown, pool);
             // the drain waits for the held request, so the server answers while it shuts down
             Await.until("readiness turned off", () -> http.get("/health/ready").statusCode() == 503);
+            return stopping;
+        }
+
+        /** Lets the held request finish: it is answered, then the shutdown completes. */
+        private void finish(CompletableFuture<Void> stopping) {
+            assertThat(stopping).isNotDone(); // still draining the accepted request
+            predictions.release();
+            assertThat(done(inFlight).statusCode()).isEqualTo(200);
+            done(stopping);
+        }
+
+        @Test
+        void readinessIsOffNewWorkIsRefusedAndAcceptedRequestsAreAnswered() throws Exception {
+            assertThat(http.get("/health/ready").statusCode()).isEqualTo(200);
+            CompletableFuture<Void> stopping = startDraining();
             HttpResponse<String> ready = http.get("/health/ready");
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(json(ready).get("detail").asText()).isEqualTo("shutting down");
             HttpResponse<String> refused = http.post("/v1/models/gated:predict", xBody(1));
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
-            assertThat(stopping).isNotDone(); // still draining the accepted request
-            predictions.release();
-            assertThat(done(inFlight).statusCode()).isEqualTo(200);
-            done(stopping);
-        } finally {
-            probe.close(); // opens the gate, if an assertion above failed first
-            pool.shutdown();
-            http.close();
+            finish(stopping);
+        }
+
+        @Test
+        void answersCloseTheirConnectionsAndIdleKeepAliveConnectionsAreClosedCleanly() throws Exception {
+            try (RawHttp idle = new RawHttp(http.server.port())) {
+                RawHttp.Response before = idle.send(RawHttp.head("GET", "/health/ready")).read();
+                assertThat(before.status()).isEqualTo(200);
+                assertThat(before.header("Connection")).isEmpty(); // kept alive, and now idle
+                CompletableFuture<Void> stopping = startDraining();
+
+                // the idle connection is closed by the server while it still serves, with an orderly close
+                assertThat(idle.awaitClose()).isEqualTo("closed");
+                // a keep-alive client refused while draining is told to close, and the connection closes cleanly
+                try (RawHttp late = new RawHttp(http.server.port())) {
+                    RawHttp.Response refused = late.send(RawHttp.post("/v1/models/gated:predict", xBody(1))).read();
+                    assertThat(refused.status()).isEqualTo(503);
+                    assertThat(refused.header("Retry-After")).isPresent();
+                    assertThat(refused.header("Connection")).hasValue("close");
+                    assertThat(late.awaitClose()).isEqualTo("closed");
+                }
+                try (RawHttp readiness = new RawHttp(http.server.port())) {
+                    RawHttp.Response notReady = readiness.send(RawHttp.head("GET", "/health/ready")).read();
+                    assertThat(notReady.status()).isEqualTo(503);
+                    assertThat(notReady.header("Connection")).hasValue("close");
+                }
+                finish(stopping);
+            }
         }
     }
 }

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.inferno.testing.Await;
 import io.inferno.testing.ModelProbe;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -202,7 +201,7 @@ class InfernoServerTest {
 
             var queued = CompletableFuture.supplyAsync(() -> http.post("/v1/models/gated:predict", xBody(1)),
                     callers);
-            Await.until("one request queued behind the running one", () -> queueDepth("gated") == 1);
+            Await.until("one request queued behind the running one", () -> http.gauge("infer_queue_depth", "gated") == 1);
             HttpResponse<String> refused = http.post("/v1/models/gated:predict", xBody(1));
             assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
             assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
@@ -215,14 +214,6 @@ class InfernoServerTest {
             gate.release();
             callers.shutdown();
         }
-    }
-
-    private double queueDepth(String model) {
-        return http.inferno.metricsRegistry().scrape().stream()
-                .filter(s -> s.getMetadata().getName().equals("infer_queue_depth"))
-                .flatMap(s -> ((GaugeSnapshot) s).getDataPoints().stream())
-                .filter(d -> model.equals(d.getLabels().get("model")))
-                .mapToDouble(GaugeSnapshot.GaugeDataPointSnapshot::getValue).findFirst().orElse(0);
     }
 
     @Test

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inferno.Inferno;
 import io.inferno.testing.ScalingModel;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -98,11 +99,29 @@ final class ServerHarness implements AutoCloseable {
         }
     }
 
+    /** A gauge's value now, read from the registry: its series for {@code model}, or 0 when it has none. */
+    double gauge(String name, String model) {
+        return inferno.metricsRegistry().scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals(name))
+                .flatMap(s -> ((GaugeSnapshot) s).getDataPoints().stream())
+                .filter(d -> model.isEmpty() || model.equals(d.getLabels().get("model")))
+                .mapToDouble(GaugeSnapshot.GaugeDataPointSnapshot::getValue).findFirst().orElse(0);
+    }
+
+    /** A gauge without labels, read from the registry. */
+    double gauge(String name) {
+        return gauge(name, "");
+    }
+
     static JsonNode json(HttpResponse<String> response) {
+        return json(response.body());
+    }
+
+    static JsonNode json(String body) {
         try {
-            return JSON.readTree(response.body());
+            return JSON.readTree(body);
         } catch (IOException e) {
-            throw new AssertionError("not JSON: " + response.body(), e);
+            throw new AssertionError("not JSON: " + body, e);
         }
     }
 

@@ -34,6 +34,20 @@ class ServerSettingsTest {
         assertThat(s.adminOrigins()).isEmpty();
         assertThat(s.logLevel()).isEqualTo("INFO");
         assertThat(s.repoPollInterval()).isEqualTo(Duration.ZERO);
+        assertThat(s.httpThreads()).isEqualTo(250);
+        assertThat(s.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.requestHeaderTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(s.minRequestDataRate()).isEqualTo(1024);
+        assertThat(s.requestRateWindow()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void theMemoryBudgetDefaultsToAQuarterOfTheHeapButNeverBelowOneLargestBody() {
+        assertThat(ServerSettings.fromEnvironment(Map.of(), 4L << 30).maxInflightBytes()).isEqualTo(1L << 30);
+        assertThat(ServerSettings.fromEnvironment(Map.of(), 128L << 20).maxInflightBytes())
+                .isEqualTo(ServerSettings.DEFAULT_MAX_REQUEST_BYTES);
+        assertThat(ServerSettings.fromEnvironment(Map.of("MAX_REQUEST_BYTES", "2048"), 4096).maxInflightBytes())
+                .isEqualTo(2048);
     }
 
     @Test
@@ -46,7 +60,16 @@ class ServerSettingsTest {
                 Map.entry("PORT", "9000"), Map.entry("MAX_REQUEST_BYTES", "2048"), Map.entry("ADMIN_TOKEN", "t"),
                 Map.entry("LOG_LEVEL", "debug"), Map.entry("REPO_POLL_INTERVAL_S", "2.5"),
                 Map.entry("ADMIN_ALLOWED_ORIGINS", "https://Ops.example.com, http://localhost:3000,"),
+                Map.entry("HTTP_THREADS", "16"), Map.entry("IDLE_TIMEOUT_S", "2"),
+                Map.entry("REQUEST_HEADER_TIMEOUT_S", "0.5"), Map.entry("MIN_REQUEST_DATA_RATE", "0"),
+                Map.entry("REQUEST_RATE_WINDOW_S", "0.25"), Map.entry("MAX_INFLIGHT_BYTES", "4096"),
                 Map.entry("SOMETHING_ELSE", "ignored")));
+        assertThat(s.httpThreads()).isEqualTo(16);
+        assertThat(s.idleTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(s.requestHeaderTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(s.minRequestDataRate()).isZero();
+        assertThat(s.requestRateWindow()).isEqualTo(Duration.ofMillis(250));
+        assertThat(s.maxInflightBytes()).isEqualTo(4096);
         assertThat(s.repoPollInterval()).isEqualTo(Duration.ofMillis(2500));
         assertThat(s.device()).isEqualTo(Device.cuda(1));
         assertThat(s.repoRoot()).isEqualTo(Path.of("/srv/models"));
@@ -90,7 +113,16 @@ class ServerSettingsTest {
                 Arguments.of("ADMIN_ALLOWED_ORIGINS", "https://ops.example.com/admin",
                         "ADMIN_ALLOWED_ORIGINS='https://ops.example.com/admin': must be comma-separated origins"),
                 Arguments.of("ADMIN_ALLOWED_ORIGINS", "*", "ADMIN_ALLOWED_ORIGINS='*': must be"),
-                Arguments.of("REPO_ROOT", " ", "REPO_ROOT=' ': must not be empty"));
+                Arguments.of("REPO_ROOT", " ", "REPO_ROOT=' ': must not be empty"),
+                Arguments.of("HTTP_THREADS", "4", "HTTP_THREADS='4': must be a whole number from 16 to 10000"),
+                Arguments.of("IDLE_TIMEOUT_S", "0", "IDLE_TIMEOUT_S='0': must be a number of seconds above 0"),
+                Arguments.of("REQUEST_HEADER_TIMEOUT_S", "soon", "REQUEST_HEADER_TIMEOUT_S='soon': must be a number"),
+                Arguments.of("MIN_REQUEST_DATA_RATE", "-1", "MIN_REQUEST_DATA_RATE='-1': must be a whole number "
+                        + "from 0"),
+                Arguments.of("REQUEST_RATE_WINDOW_S", "-5", "REQUEST_RATE_WINDOW_S='-5': must be a number"),
+                Arguments.of("MAX_INFLIGHT_BYTES", "1048576", "MAX_INFLIGHT_BYTES='1048576': must be a whole number "
+                        + "of bytes, at least MAX_REQUEST_BYTES (67108864)"),
+                Arguments.of("MAX_INFLIGHT_BYTES", "lots", "MAX_INFLIGHT_BYTES='lots': must be a whole number"));
     }
 
     @ParameterizedTest(name = "{0}={1}")
