@@ -8,6 +8,7 @@ import io.inferno.ModelLoadException;
 import io.inferno.ModelNotFoundException;
 import io.inferno.OverloadedException;
 import io.inferno.StateUnavailableException;
+import java.io.CharConversionException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -25,7 +26,7 @@ import java.util.concurrent.ExecutionException;
  *   <tr><td>{@link ModelExecutionException}</td><td>500, with the model's message</td></tr>
  *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 404, 405, 413)</td></tr>
  *   <tr><td>{@link BodyTooLargeException}</td><td>413</td></tr>
- *   <tr><td>a body that is not JSON</td><td>400</td></tr>
+ *   <tr><td>a body that is not JSON (a parse error, or characters that do not decode)</td><td>400</td></tr>
  *   <tr><td>anything else: a bug</td><td>500, "internal error; request id ..."</td></tr>
  * </table>
  */
@@ -75,6 +76,11 @@ final class ErrorMapping {
             return new Mapped(400, "request body is not valid JSON: " + j.getOriginalMessage()
                     + (j.getLocation() == null ? "" : " at line " + j.getLocation().getLineNr() + ", column "
                             + j.getLocation().getColumnNr()), false, false);
+        }
+        if (t instanceof CharConversionException c) {
+            // Jackson reads a body that starts like UTF-32 through its own reader, which reports bad characters
+            // with this IOException rather than a parse error
+            return new Mapped(400, "request body is not valid JSON: " + c.getMessage(), false, false);
         }
         if (t instanceof java.io.EOFException) {
             return new Mapped(400, "request body ended early", false, false);

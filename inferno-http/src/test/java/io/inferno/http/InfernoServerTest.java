@@ -106,6 +106,12 @@ class InfernoServerTest {
         String ok = xBody(1);
         return Stream.of(
                 Arguments.of("not JSON", "/v1/models/scale:predict", "{oops", 400, "request body is not valid JSON"),
+                // three NUL bytes make Jackson read the body as UTF-32, whose reader fails with an IOException of
+                // its own (not a parse error): it was a 500 (found by HttpFuzzTest)
+                Arguments.of("UTF-32 that does not decode", "/v1/models/scale:predict", "\u0000\u0000\u0000{\"a\": 1}",
+                        400, "request body is not valid JSON: Invalid UTF-32 character"),
+                Arguments.of("UTF-32 that does not decode, admin", "/v1/models:load", "\u0000\u0000\u0000{\"a\": 1}",
+                        400, "request body is not valid JSON: Invalid UTF-32 character"),
                 Arguments.of("a list", "/v1/models/scale:predict", "[1]", 400,
                         "request body must be a JSON object, got a list"),
                 Arguments.of("empty", "/v1/models/scale:predict", "", 400, "request body is empty"),
