@@ -9,7 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.inferno.testing.ScalingModel;
 import io.inferno.text.ClientText;
 import java.io.IOException;
-import java.net.URI;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -106,6 +109,10 @@ class HttpFuzzTest {
         writeYaml(root.resolve("broken/1"), TestModels.yaml("broken", 1, "com.acme.Missing", 16, 8));
         http = new ServerHarness(root, Map.of("MAX_REQUEST_BYTES", Integer.toString(MAX_REQUEST_BYTES),
                 "ADMIN_TOKEN", TOKEN));
+        for (Seed seed : predictSeeds()) { // each is valid, so the edits start from something served
+            HttpResponse<String> r = http.post(seed.path(), seed.body().text());
+            assertThat(r.statusCode()).as(seed + ": " + r.body()).isEqualTo(200);
+        }
     }
 
     @AfterContainer
@@ -157,12 +164,20 @@ class HttpFuzzTest {
         check(new Call(seed.route(), "POST", seed.path(), headers(seed.route(), contentType, TOKEN), body, false));
     }
 
+    /**
+     * A path to send a valid body to. {@code canonical} when it is a route as documented, spelt the one way (a
+     * trailing slash and a query string allowed): only such a path may serve the request.
+     */
+    record Target(Route route, String path, boolean canonical) {}
+
     @Property
-    void anOddPathOrMethodGetsADocumentedAnswer(@ForAll("oddPaths") Tuple.Tuple2<Route, String> target,
-            @ForAll("methods") String method) {
-        Seed seed = target.get1() == Route.PREDICT ? predictSeeds().get(0) : adminSeeds().get(0);
-        check(new Call(target.get1(), method, target.get2(), headers(target.get1(), "application/json", TOKEN),
-                seed.body().bytes(), true));
+    void anOddPathOrMethodGetsADocumentedAnswer(@ForAll("oddPaths") Target target, @ForAll("methods") String method) {
+        Seed seed = target.route() == Route.PREDICT ? predictSeeds().get(0) : adminSeeds().get(0);
+        int status = check(new Call(target.route(), method, target.path(),
+                headers(target.route(), "application/json", TOKEN), seed.body().bytes(), true));
+        if (!target.canonical() || !method.equals("POST")) {
+            assertThat(status).as("%s %s served", method, target.path()).isNotEqualTo(200);
+        }
     }
 
     // ---- sending and checking
@@ -184,19 +199,31 @@ class HttpFuzzTest {
     /** The call before, for failure messages (a connection is reused). */
     private static Call previous;
 
-    private static void check(Call call) {
+    /** Sends {@code call} and checks the answer; returns its status, or -1 for an answer lost as excluded. */
+    private static int check(Call call) {
         try {
-            exchange(call);
+            return exchange(call);
         } finally {
             previous = call;
         }
     }
 
-    private static void exchange(Call call) {
+    private static int exchange(Call call) {
         HttpRequest.Builder request = HttpRequest.newBuilder(http.uri(call.path())).timeout(ANSWER_WITHIN)
                 .method(call.method(), HttpRequest.BodyPublishers.ofByteArray(call.body()));
         for (int i = 0; i < call.headers().size(); i += 2) {
             request.header(call.headers().get(i), call.headers().get(i + 1));
+        }
+        if (jettyRejectsThePath(call.path())) {
+            // Excluded: Jetty refuses these URIs itself, before any handler of ours, with its own error page (400
+            // text/html, or no body at all for a method other than GET and POST, no X-Request-ID), and then closes
+            // the connection without saying Connection: close, so a keep-alive client loses its next request on
+            // it. Jetty's error pages are being replaced in another change; until then only the status is
+            // checked, over a connection of its own.
+            int status = statusOverAConnectionOfItsOwn(call);
+            Statistics.label("status").collect(status + " (Jetty)");
+            assertThat(status).as("Jetty's status for " + call).isEqualTo(400);
+            return status;
         }
         HttpResponse<byte[]> r;
         try {
@@ -209,7 +236,7 @@ class HttpFuzzTest {
                 // read (401, 404 no route, 405) closes the connection on unread bytes, and the reset that follows
                 // loses the answer for about one request in ten with a body of 20 KB or more (none at 10 KB).
                 Statistics.label("status").collect("lost: early answer, unread body");
-                return;
+                return -1;
             }
             throw new AssertionError("no answer (" + e + ") to " + call + "\nafter " + previous, e);
         } catch (InterruptedException e) {
@@ -219,13 +246,6 @@ class HttpFuzzTest {
         Statistics.label("status").collect(r.statusCode());
         String answer = new String(r.body(), StandardCharsets.UTF_8);
         String about = r.statusCode() + " " + ClientText.truncate(answer, 600) + "\nto " + call;
-        if (jettyRejectsThePath(call.path())) {
-            // Excluded: Jetty refuses these URIs itself, before any handler of ours, with its own error page (400
-            // text/html, or no body at all for a method other than GET and POST). Jetty's error pages are being
-            // replaced in another change; until then only the status is checked.
-            assertThat(r.statusCode()).as(about).isEqualTo(400);
-            return;
-        }
         assertThat(call.method().equals("POST") ? call.route().statuses : Set.of(404, 405))
                 .as("documented statuses; got %s", about).contains(r.statusCode());
         assertThat(r.headers().firstValue("Content-Type").orElse("none")).as(about).contains("application/json");
@@ -237,11 +257,43 @@ class HttpFuzzTest {
             throw new AssertionError("answer is not JSON: " + about, e);
         }
         assertThat(body.isObject()).as(about).isTrue();
-        if (r.statusCode() == 200) {
-            assertThat(body.has(call.route() == Route.PREDICT ? "outputs" : call.path().contains(":unload")
-                    ? "unloaded" : "loaded")).as(about).isTrue();
+        if (r.statusCode() == 200 && call.route() == Route.PREDICT) {
+            FuzzAnswers.checkPrediction(r.body(), about);
+        } else if (r.statusCode() == 200) {
+            assertThat(body.has(call.path().contains(":unload") ? "unloaded" : "loaded")).as(about).isTrue();
         } else {
             assertThat(body.path("detail").isTextual()).as("a string detail: " + about).isTrue();
+            assertThat(body.get("detail").asText().length()).as("detail length: " + about)
+                    .isLessThanOrEqualTo(InfernoServer.MAX_DETAIL_CHARS);
+        }
+        if (r.statusCode() == 400) {
+            assertThat(FuzzAnswers.isPlainJsonObject(call.body())).as("400 for a plain JSON object: " + about)
+                    .isFalse();
+        }
+        return r.statusCode();
+    }
+
+    /** Sends {@code call} with {@code Connection: close} on a socket of its own; returns the status. */
+    private static int statusOverAConnectionOfItsOwn(Call call) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), http.server.port())) {
+            socket.setSoTimeout((int) ANSWER_WITHIN.toMillis());
+            StringBuilder head = new StringBuilder(call.method()).append(' ').append(call.path())
+                    .append(" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: ")
+                    .append(call.body().length).append("\r\n");
+            for (int i = 0; i < call.headers().size(); i += 2) {
+                head.append(call.headers().get(i)).append(": ").append(call.headers().get(i + 1)).append("\r\n");
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.write(call.body());
+            out.flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).as("an HTTP answer to " + call).startsWith("HTTP/1.1 ");
+            return Integer.parseInt(answer.substring(9, 12));
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("no answer within " + ANSWER_WITHIN + " to " + call, e);
+        } catch (IOException e) {
+            throw new AssertionError("no answer (" + e + ") to " + call, e);
         }
     }
 
@@ -556,7 +608,7 @@ class HttpFuzzTest {
     // ---- paths, methods, headers
 
     @Provide
-    Arbitrary<Tuple.Tuple2<Route, String>> oddPaths() {
+    Arbitrary<Target> oddPaths() {
         Arbitrary<String> names = Arbitraries.of("scale", "", "nope", "SCALE", "scale%2Fversions%2F3", "%2E%2E",
                 "..", ".", "a:b", "scale:predict", "%C3%A9", "%E2%9C%93", "%F0%9F%94%A5", "%FF", "%C0%80", "%00",
                 "%20", "%25", "scale;v=1", "scale%3Bv", "x".repeat(3_000), "scale%3Apredict", "%ED%A0%80");
@@ -564,13 +616,16 @@ class HttpFuzzTest {
                 "9223372036854775807", "9223372036854775808", "+3", "03", "3.0", "1e3", "0x3", "%D9%A3", "%EF%BC%93",
                 "", "%2F", "3%2F", "%00", "%20", "abc", "%C3%A9", "3;x=1", "%FF");
         Arbitrary<String> suffixes = Arbitraries.of("", "", "", "/", "?a=b", "?version=1&name=%FF", "%20", ";x");
-        Arbitrary<Tuple.Tuple2<Route, String>> predict = Combinators.combine(names, versions, Arbitraries.of(true,
-                false), suffixes).as((name, version, pinned, suffix) -> Tuple.of(Route.PREDICT, "/v1/models/" + name
-                + (pinned ? "/versions/" + version : "") + ":predict" + suffix));
-        Arbitrary<Tuple.Tuple2<Route, String>> admin = Combinators.combine(Arbitraries.of("/v1/models:load",
-                "/v1/models:unload", "/v1/models:LOAD", "/v1/models%3Aload", "//v1/models:load", "/v1//models:unload",
-                "/v1/models/:load", "/v1/models:load:load", "/v1/models:"), suffixes)
-                .as((path, suffix) -> Tuple.of(Route.ADMIN, path + suffix));
+        Set<String> harmless = Set.of("", "/", "?a=b", "?version=1&name=%FF");
+        Arbitrary<Target> predict = Combinators.combine(names, versions, Arbitraries.of(true, false), suffixes)
+                .as((name, version, pinned, suffix) -> new Target(Route.PREDICT, "/v1/models/" + name
+                        + (pinned ? "/versions/" + version : "") + ":predict" + suffix, name.equals("scale")
+                        && (!pinned || version.equals("3")) && harmless.contains(suffix)));
+        Arbitrary<Target> admin = Combinators.combine(Arbitraries.of("/v1/models:load", "/v1/models:unload",
+                "/v1/models:LOAD", "/v1/models%3Aload", "//v1/models:load", "/v1//models:unload", "/v1/models/:load",
+                "/v1/models:load:load", "/v1/models:"), suffixes)
+                .as((path, suffix) -> new Target(Route.ADMIN, path + suffix,
+                        Set.of("/v1/models:load", "/v1/models:unload").contains(path) && harmless.contains(suffix)));
         return Arbitraries.oneOf(predict, admin);
     }
 

@@ -144,6 +144,16 @@ class InfernoServerTest {
                         "model not found or not loaded"),
                 Arguments.of("version not a number", "/v1/models/scale/versions/abc:predict", ok, 404,
                         "model not found or not loaded"),
+                // Long.parseLong takes these as version 2, so they served it under paths of their own (found by
+                // HttpFuzzTest): one version has one path
+                Arguments.of("version with a sign", "/v1/models/scale/versions/+2:predict", ok, 404,
+                        "model not found or not loaded"),
+                Arguments.of("version with a leading zero", "/v1/models/scale/versions/02:predict", ok, 404,
+                        "model not found or not loaded"),
+                Arguments.of("version in Arabic-Indic digits", "/v1/models/scale/versions/%D9%A2:predict", ok, 404,
+                        "model not found or not loaded"),
+                Arguments.of("version in fullwidth digits", "/v1/models/scale/versions/%EF%BC%92:predict", ok, 404,
+                        "model not found or not loaded"),
                 Arguments.of("model fails", "/v1/models/failing:predict", ok, 500,
                         "model failing:1 failed: weights not initialised"),
                 Arguments.of("admin not JSON", "/v1/models:load", "load it", 400, "not valid JSON"),
@@ -253,6 +263,7 @@ class InfernoServerTest {
         assertThat(http.get("/v1/models/nope").statusCode()).isEqualTo(404);
         assertThat(json(http.get("/v1/models/torchscript/versions/2")).get("version").asLong()).isEqualTo(2);
         assertThat(http.get("/v1/models/torchscript/versions/9").statusCode()).isEqualTo(404);
+        assertThat(http.get("/v1/models/torchscript/versions/02").statusCode()).isEqualTo(404);
     }
 
     @Test

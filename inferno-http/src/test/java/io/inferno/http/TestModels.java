@@ -55,7 +55,8 @@ public final class TestModels {
     /**
      * model.yaml of an {@link Echo} model whose inputs take several dtypes, a scalar, symbolic and any-size
      * dimensions and optional inputs: {@code tokens} int64 [batch, seq], and optional {@code mask} bool
-     * [batch, seq], {@code scale} float16 [], {@code image} uint8 [batch, -1, 3], {@code bias} bfloat16 [seq].
+     * [batch, seq], {@code scale} float16 [], {@code image} uint8 [batch, -1, 3], {@code bias} bfloat16 [seq]. It
+     * cannot batch (two inputs have no batch dimension), so each request runs alone.
      */
     public static String echoYaml(String name, long version) {
         return """
@@ -72,9 +73,6 @@ public final class TestModels {
                     - {name: bias, dtype: bfloat16, shape: [seq], optional: true}
                   outputs:
                     - {name: tokens, dtype: int64, shape: [batch, seq]}
-                batching:
-                  max_batch_size: 4
-                  max_batch_latency_ms: 1
                 """.formatted(name, version, Echo.class.getName());
     }
 
