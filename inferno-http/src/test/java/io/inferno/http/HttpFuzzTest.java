@@ -82,11 +82,8 @@ class HttpFuzzTest {
         }
     }
 
-    /**
-     * One HTTP request as sent. {@code early} when the server answers it before reading its body (a wrong admin
-     * token, a wrong method, a path that is no route).
-     */
-    record Call(Route route, String method, String path, List<String> headers, byte[] body, boolean early) {
+    /** One HTTP request as sent. */
+    record Call(Route route, String method, String path, List<String> headers, byte[] body) {
         @Override
         public String toString() {
             String text = new String(body, StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "\u2423");
@@ -141,8 +138,7 @@ class HttpFuzzTest {
     void aPredictBodyWithEditedValuesGetsADocumentedAnswer(@ForAll("predictSeed") Seed seed,
             @ForAll("treeEdits") List<TreeEdit> edits, @ForAll("contentTypes") String contentType) {
         FuzzJson body = edit(seed.body(), edits);
-        check(new Call(seed.route(), "POST", seed.path(), headers(seed.route(), contentType, TOKEN), body.bytes(),
-                false));
+        check(new Call(seed.route(), "POST", seed.path(), headers(seed.route(), contentType, TOKEN), body.bytes()));
     }
 
     @Property
@@ -151,7 +147,7 @@ class HttpFuzzTest {
             @ForAll("authorizations") String authorization) {
         FuzzJson body = edit(seed.body(), edits);
         check(new Call(seed.route(), "POST", seed.path(), headers(seed.route(), contentType, authorization),
-                body.bytes(), !authorization.equals(TOKEN)));
+                body.bytes()));
     }
 
     @Property
@@ -161,7 +157,7 @@ class HttpFuzzTest {
         for (ByteEdit e : edits) {
             body = e.apply(body);
         }
-        check(new Call(seed.route(), "POST", seed.path(), headers(seed.route(), contentType, TOKEN), body, false));
+        check(new Call(seed.route(), "POST", seed.path(), headers(seed.route(), contentType, TOKEN), body));
     }
 
     /**
@@ -174,7 +170,7 @@ class HttpFuzzTest {
     void anOddPathOrMethodGetsADocumentedAnswer(@ForAll("oddPaths") Target target, @ForAll("methods") String method) {
         Seed seed = target.route() == Route.PREDICT ? predictSeeds().get(0) : adminSeeds().get(0);
         int status = check(new Call(target.route(), method, target.path(),
-                headers(target.route(), "application/json", TOKEN), seed.body().bytes(), true));
+                headers(target.route(), "application/json", TOKEN), seed.body().bytes()));
         if (!target.canonical() || !method.equals("POST")) {
             assertThat(status).as("%s %s served", method, target.path()).isNotEqualTo(200);
         }
@@ -193,7 +189,7 @@ class HttpFuzzTest {
         return headers;
     }
 
-    /** Bodies up to this size always got their early answer in 300 tries; see {@link #check}. */
+    /** Bodies up to this size always got their answer, however early; see {@link #exchange}. */
     private static final int UNREAD_BODY_MAY_LOSE_THE_ANSWER = 8192;
 
     /** The call before, for failure messages (a connection is reused). */
@@ -231,11 +227,13 @@ class HttpFuzzTest {
         } catch (HttpTimeoutException e) {
             throw new AssertionError("no answer within " + ANSWER_WITHIN + " to " + call + "\nafter " + previous, e);
         } catch (IOException e) {
-            if (call.early() && call.body().length > UNREAD_BODY_MAY_LOSE_THE_ANSWER) {
-                // Excluded (body intake, being reworked in another change): an answer given before the body is
-                // read (401, 404 no route, 405) closes the connection on unread bytes, and the reset that follows
-                // loses the answer for about one request in ten with a body of 20 KB or more (none at 10 KB).
-                Statistics.label("status").collect("lost: early answer, unread body");
+            if (call.body().length > UNREAD_BODY_MAY_LOSE_THE_ANSWER) {
+                // Excluded (body intake, being reworked in another change): an error answered before the whole
+                // body is read (401 and 405 before any of it, 404 for no route, a 400 or 422 found early in a long
+                // body) leaves the rest unread; Jetty then closes the connection, the unread bytes make that close
+                // a reset, and the reset can destroy the answer before the client reads it. With a 20 KB body and
+                // a 401, about one answer in seven was lost; with 10 KB, none in 300.
+                Statistics.label("status").collect("lost: answered early, body unread");
                 return -1;
             }
             throw new AssertionError("no answer (" + e + ") to " + call + "\nafter " + previous, e);
@@ -318,6 +316,12 @@ class HttpFuzzTest {
                 new Seed(Route.PREDICT, "/v1/models/scale:predict", FuzzJson.parse("""
                         {"inputs": {"x": {"shape": [1, 2], "data": [[0.1, 1e-3]], "dtype": "float32"}},
                          "outputs": ["x_copy", "y"]}""")),
+                new Seed(Route.PREDICT, "/v1/models/scale:predict", FuzzJson.parse("""
+                        {"inputs": {"x": {"dtype": "float32", "shape": [2, 2],
+                          "data": [[3.4028235e38, -1e-45], ["NaN", "-Infinity"]]}}, "codec": "json"}""")),
+                new Seed(Route.PREDICT, "/v1/models/echo:predict", FuzzJson.parse("""
+                        {"inputs": {"tokens": {"dtype": "int64", "shape": [1, 0], "data": [[]]},
+                          "image": {"dtype": "uint8", "shape": [1, 0, 3], "base64": ""}}, "outputs": ["tokens"]}""")),
                 new Seed(Route.PREDICT, "/v1/models/echo:predict", FuzzJson.parse("""
                         {"inputs": {
                           "tokens": {"dtype": "int64", "shape": [2, 3], "data": [[1, 2, 3], [-4, 5, 9007199254740993]]},
