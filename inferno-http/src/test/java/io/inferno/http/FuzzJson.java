@@ -9,12 +9,13 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * A JSON document as the fuzz test edits it. Unlike a Jackson tree it can hold what a client may send but a tree
  * cannot: an object may carry a name twice, numbers and literals are kept as raw text (so {@code 1e400},
  * {@code -0}, {@code NaN} and {@code 99999999999999999999} reach the server as written), and strings may hold lone
- * surrogates (written as {@code \ud800} escapes). Values are mutable; {@link #copy()} before editing a shared one.
+ * surrogates (written as JSON escapes). Values are mutable; {@link #copy()} before editing a shared one.
  */
 abstract sealed class FuzzJson {
     /** Parses well-formed JSON text (the valid requests the fuzzer starts from). */
@@ -40,14 +41,14 @@ abstract sealed class FuzzJson {
             node.forEach(item -> a.items.add(of(item)));
             return a;
         }
-        return node.isTextual() ? new Str(node.textValue()) : new Raw(node.toString());
+        return node.isTextual() ? string(node.textValue()) : new Raw(node.toString());
     }
 
     abstract FuzzJson copy();
 
     abstract void write(StringBuilder out);
 
-    /** The document as UTF-8; a lone surrogate in a string travels as its {@code \\u} escape. */
+    /** The document as UTF-8; a lone surrogate in a string travels as its JSON escape. */
     final byte[] bytes() {
         return text().getBytes(StandardCharsets.UTF_8);
     }
@@ -153,16 +154,11 @@ abstract sealed class FuzzJson {
 
         @Override
         void write(StringBuilder out) {
-            out.append('{');
-            for (int i = 0; i < members.size(); i++) {
-                if (i > 0) {
-                    out.append(',');
-                }
-                Str.quote(members.get(i).name, out);
-                out.append(':');
-                members.get(i).value.write(out);
-            }
-            out.append('}');
+            join(out, '{', members, (m, o) -> {
+                quote(m.name, o);
+                o.append(':');
+                m.value.write(o);
+            }, '}');
         }
     }
 
@@ -183,54 +179,48 @@ abstract sealed class FuzzJson {
 
         @Override
         void write(StringBuilder out) {
-            out.append('[');
-            for (int i = 0; i < items.size(); i++) {
-                if (i > 0) {
-                    out.append(',');
-                }
-                items.get(i).write(out);
-            }
-            out.append(']');
+            join(out, '[', items, FuzzJson::write, ']');
         }
     }
 
-    static final class Str extends FuzzJson {
-        final String value;
-
-        Str(String value) {
-            this.value = value;
-        }
-
-        @Override
-        Str copy() {
-            return this; // immutable
-        }
-
-        @Override
-        void write(StringBuilder out) {
-            quote(value, out);
-        }
-
-        static void quote(String s, StringBuilder out) {
-            out.append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                boolean pairHigh = Character.isHighSurrogate(c) && i + 1 < s.length()
-                        && Character.isLowSurrogate(s.charAt(i + 1));
-                boolean pairLow = Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
-                if (c == '"' || c == '\\') {
-                    out.append('\\').append(c);
-                } else if (c < 0x20 || (Character.isSurrogate(c) && !pairHigh && !pairLow)) {
-                    out.append(String.format("\\u%04x", (int) c));
-                } else {
-                    out.append(c);
-                }
+    private static <T> void join(StringBuilder out, char open, List<T> parts, BiConsumer<T, StringBuilder> part,
+            char close) {
+        out.append(open);
+        for (int i = 0; i < parts.size(); i++) {
+            if (i > 0) {
+                out.append(',');
             }
-            out.append('"');
+            part.accept(parts.get(i), out);
         }
+        out.append(close);
     }
 
-    /** A number or literal, written exactly as given: it may be any text, valid JSON or not. */
+    /** A string value; a lone surrogate in it is written as its JSON escape. */
+    static Raw string(String value) {
+        StringBuilder out = new StringBuilder(value.length() + 2);
+        quote(value, out);
+        return new Raw(out.toString());
+    }
+
+    private static void quote(String s, StringBuilder out) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean pairHigh = Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1));
+            boolean pairLow = Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20 || (Character.isSurrogate(c) && !pairHigh && !pairLow)) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        out.append('"');
+    }
+
+    /** A string, number or literal, written exactly as given: it may be any text, valid JSON or not. */
     static final class Raw extends FuzzJson {
         final String text;
 

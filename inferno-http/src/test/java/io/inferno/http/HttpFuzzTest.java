@@ -484,7 +484,7 @@ class HttpFuzzTest {
                 Tuple.of(3, base64Texts()),
                 Tuple.of(2, Arbitraries.strings().all().ofMaxLength(12)),
                 Tuple.of(1, Arbitraries.of("a".repeat(70_000), "\u00e9".repeat(20_000), "x".repeat(5_000),
-                        "A".repeat(40_000)))).map(FuzzJson.Str::new);
+                        "A".repeat(40_000)))).map(FuzzJson::string);
         Arbitrary<FuzzJson> shapes = Arbitraries.frequencyOf(
                 Tuple.of(6, Arbitraries.of("0", "1", "2", "3", "-1", "65536", "2147483648", "4294967296",
                         "9223372036854775807", "1.5", "\"2\"", "null")),
