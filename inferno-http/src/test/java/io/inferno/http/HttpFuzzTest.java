@@ -120,6 +120,9 @@ class HttpFuzzTest {
         if (http != null) {
             http.close();
         }
+        if (root == null) {
+            return;
+        }
         try (Stream<Path> files = Files.walk(root)) {
             for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
                 Files.delete(p);
@@ -323,7 +326,8 @@ class HttpFuzzTest {
                 new Seed(Route.PREDICT, "/v1/models/echo:predict", FuzzJson.parse("""
                         {"inputs": {
                           "tokens": {"dtype": "int64", "shape": [2, 3], "data": [[1, 2, 3], [-4, 5, 9007199254740993]]},
-                          "mask": {"dtype": "bool", "shape": [2, 3], "data": [[true, true, false], [true, false, false]]},
+                          "mask": {"dtype": "bool", "shape": [2, 3],
+                                   "data": [[true, true, false], [true, false, false]]},
                           "scale": {"dtype": "float16", "shape": [], "data": 0.5},
                           "image": {"dtype": "uint8", "shape": [2, 1, 3], "base64": "AAECAwT/"},
                           "bias": {"dtype": "bfloat16", "shape": [3], "data": ["NaN", "-Infinity", 1.25]}},
@@ -644,7 +648,8 @@ class HttpFuzzTest {
                 Tuple.of(6, Arbitraries.just("application/json")),
                 Tuple.of(3, Arbitraries.of("", "application/json; charset=utf-8", "text/plain",
                         "application/x-www-form-urlencoded", "multipart/form-data; boundary=fuzz",
-                        "application/octet-stream", "application/json; charset=utf-16", "application/json; charset=bogus",
+                        "application/octet-stream", "application/json; charset=utf-16",
+                        "application/json; charset=bogus",
                         "*/*", ";;;", "application/xml", "APPLICATION/JSON", "application/problem+json")))
                 .map(t -> t.isEmpty() ? List.of() : List.of("Content-Type", t));
         Arbitrary<List<String>> other = Arbitraries.frequencyOf(
