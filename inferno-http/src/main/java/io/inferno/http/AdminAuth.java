@@ -54,7 +54,8 @@ final class AdminAuth {
             ctx.header("WWW-Authenticate", "Bearer");
             throw refused;
         }
-        requireJson(ctx.contentType());
+        // the raw header: the servlet API's content type throws on a charset it does not know
+        requireJson(ctx.header("Content-Type"));
     }
 
     /** Answers a browser's CORS preflight for an admin route: 204 for an allowed origin, 403 otherwise. */

@@ -11,6 +11,7 @@ import io.inferno.OverloadedException;
 import io.inferno.StateUnavailableException;
 import io.inferno.text.ClientText;
 import java.io.ByteArrayOutputStream;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletionException;
@@ -35,7 +36,7 @@ import org.eclipse.jetty.http.HttpStatus;
  *   <tr><td>{@link BodyTooLargeException}</td><td>413</td></tr>
  *   <tr><td>{@link SlowBodyException}</td><td>408</td></tr>
  *   <tr><td>a malformed request Jetty found while the body arrived (bad chunking)</td><td>Jetty's 4xx</td></tr>
- *   <tr><td>a body that is not JSON</td><td>400</td></tr>
+ *   <tr><td>a body that is not JSON (a parse error, or characters that do not decode)</td><td>400</td></tr>
  *   <tr><td>anything else: a bug</td><td>500, "internal error; request id ..."</td></tr>
  * </table>
  */
@@ -95,6 +96,11 @@ final class ErrorMapping {
             return new Mapped(400, "request body is not valid JSON: " + j.getOriginalMessage()
                     + (j.getLocation() == null ? "" : " at line " + j.getLocation().getLineNr() + ", column "
                             + j.getLocation().getColumnNr()), false, false);
+        }
+        if (t instanceof CharConversionException c) {
+            // Jackson reads a body that starts like UTF-32 through its own reader, which reports bad characters
+            // with this IOException rather than a parse error
+            return new Mapped(400, "request body is not valid JSON: " + c.getMessage(), false, false);
         }
         if (t instanceof java.io.EOFException) {
             return new Mapped(400, "request body ended early", false, false);

@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -270,14 +271,20 @@ public final class InfernoServer implements AutoCloseable {
 
     // ---- routes
 
+    /** A version as written in a path: ASCII digits, no sign, no leading zero. */
+    private static final Pattern VERSION_SEGMENT = Pattern.compile("[1-9][0-9]*");
+
+    /**
+     * A version path segment: a positive integer written as versions are, so that one version has one path.
+     * {@link Long#parseLong} alone also takes {@code +3}, {@code 03} and non-ASCII digits such as {@code ٣}.
+     */
     private static long version(String text) {
-        try {
-            long v = Long.parseLong(text);
-            if (v > 0) {
-                return v;
+        if (VERSION_SEGMENT.matcher(text).matches()) {
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException beyondLong) {
+                // below
             }
-        } catch (NumberFormatException e) {
-            // below
         }
         throw new ModelNotFoundException();
     }

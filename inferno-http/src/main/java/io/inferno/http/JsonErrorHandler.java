@@ -14,7 +14,8 @@ import org.eclipse.jetty.util.Callback;
  * Jetty's own error answers as JSON: requests Jetty rejects before any route runs (a bad Content-Length, request
  * headers over the limit, a malformed URI or request line, an unknown HTTP version) get the same
  * {@code {"detail": "..."}} body as every other error, whatever the client accepts, instead of Jetty's HTML page.
- * The status is Jetty's; the detail is its reason, bounded. Installed as the server's error handler.
+ * The status is Jetty's; the detail is its reason, bounded; the answer carries an {@code X-Request-ID} like every
+ * other. Installed as the server's error handler.
  */
 final class JsonErrorHandler extends ErrorHandler {
     /** The longest reason quoted: Jetty's reasons are short, but some quote the request. */
@@ -32,6 +33,7 @@ final class JsonErrorHandler extends ErrorHandler {
         byte[] body = ErrorMapping.body(code >= 500 ? HttpStatus.getMessage(code)
                 : "malformed request: " + ClientText.truncate(reason, MAX_REASON_CHARS));
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put("X-Request-ID", RequestLog.requestIdFor(request.getHeaders().get("X-Request-ID")));
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
     }

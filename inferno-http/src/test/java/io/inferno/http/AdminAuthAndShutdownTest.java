@@ -67,6 +67,8 @@ class AdminAuthAndShutdownTest {
             HttpResponse<String> form = http.post("/v1/models:unload", body,
                     "Content-Type", "application/x-www-form-urlencoded");
             assertThat(form.statusCode()).isEqualTo(415);
+            HttpResponse<String> bogus = http.post("/v1/models:load", body, "Content-Type", "text/plain; charset=bogus");
+            assertThat(bogus.statusCode()).as(bogus.body()).isEqualTo(415); // found by HttpFuzzTest: was a 500
             HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(http.uri("/v1/models:unload"))
                     .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
                     .header("Origin", "https://evil.example").header("Access-Control-Request-Method", "POST")

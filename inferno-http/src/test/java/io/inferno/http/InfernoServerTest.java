@@ -105,6 +105,12 @@ class InfernoServerTest {
         String ok = xBody(1);
         return Stream.of(
                 Arguments.of("not JSON", "/v1/models/scale:predict", "{oops", 400, "request body is not valid JSON"),
+                // three NUL bytes make Jackson read the body as UTF-32, whose reader fails with an IOException of
+                // its own (not a parse error): it was a 500 (found by HttpFuzzTest)
+                Arguments.of("UTF-32 that does not decode", "/v1/models/scale:predict", "\u0000\u0000\u0000{\"a\": 1}",
+                        400, "request body is not valid JSON: Invalid UTF-32 character"),
+                Arguments.of("UTF-32 that does not decode, admin", "/v1/models:load", "\u0000\u0000\u0000{\"a\": 1}",
+                        400, "request body is not valid JSON: Invalid UTF-32 character"),
                 Arguments.of("a list", "/v1/models/scale:predict", "[1]", 400,
                         "request body must be a JSON object, got a list"),
                 Arguments.of("empty", "/v1/models/scale:predict", "", 400, "request body is empty"),
@@ -136,6 +142,16 @@ class InfernoServerTest {
                 Arguments.of("unknown version", "/v1/models/scale/versions/9:predict", ok, 404,
                         "model not found or not loaded"),
                 Arguments.of("version not a number", "/v1/models/scale/versions/abc:predict", ok, 404,
+                        "model not found or not loaded"),
+                // Long.parseLong takes these as version 2, so they served it under paths of their own (found by
+                // HttpFuzzTest): one version has one path
+                Arguments.of("version with a sign", "/v1/models/scale/versions/+2:predict", ok, 404,
+                        "model not found or not loaded"),
+                Arguments.of("version with a leading zero", "/v1/models/scale/versions/02:predict", ok, 404,
+                        "model not found or not loaded"),
+                Arguments.of("version in Arabic-Indic digits", "/v1/models/scale/versions/%D9%A2:predict", ok, 404,
+                        "model not found or not loaded"),
+                Arguments.of("version in fullwidth digits", "/v1/models/scale/versions/%EF%BC%92:predict", ok, 404,
                         "model not found or not loaded"),
                 Arguments.of("model fails", "/v1/models/failing:predict", ok, 500,
                         "model failing:1 failed: weights not initialised"),
@@ -238,6 +254,7 @@ class InfernoServerTest {
         assertThat(http.get("/v1/models/nope").statusCode()).isEqualTo(404);
         assertThat(json(http.get("/v1/models/torchscript/versions/2")).get("version").asLong()).isEqualTo(2);
         assertThat(http.get("/v1/models/torchscript/versions/9").statusCode()).isEqualTo(404);
+        assertThat(http.get("/v1/models/torchscript/versions/02").statusCode()).isEqualTo(404);
     }
 
     @Test

@@ -44,6 +44,38 @@ public final class TestModels {
         }
     }
 
+    /** Answers its {@code tokens} input as its {@code tokens} output, whatever else it is given. */
+    public static final class Echo implements Model {
+        @Override
+        public Map<String, Tensor> predict(Map<String, Tensor> inputs) {
+            return Map.of("tokens", inputs.get("tokens"));
+        }
+    }
+
+    /**
+     * model.yaml of an {@link Echo} model whose inputs take several dtypes, a scalar, symbolic and any-size
+     * dimensions and optional inputs: {@code tokens} int64 [batch, seq], and optional {@code mask} bool
+     * [batch, seq], {@code scale} float16 [], {@code image} uint8 [batch, -1, 3], {@code bias} bfloat16 [seq]. It
+     * cannot batch (two inputs have no batch dimension), so each request runs alone.
+     */
+    public static String echoYaml(String name, long version) {
+        return """
+                name: %s
+                version: %d
+                format: java
+                entrypoint: %s
+                signature:
+                  inputs:
+                    - {name: tokens, dtype: int64, shape: [batch, seq]}
+                    - {name: mask, dtype: bool, shape: [batch, seq], optional: true}
+                    - {name: scale, dtype: float16, shape: [], optional: true}
+                    - {name: image, dtype: uint8, shape: [batch, -1, 3], optional: true}
+                    - {name: bias, dtype: bfloat16, shape: [seq], optional: true}
+                  outputs:
+                    - {name: tokens, dtype: int64, shape: [batch, seq]}
+                """.formatted(name, version, Echo.class.getName());
+    }
+
     /** model.yaml of an {@code x} float32 [batch, 2] to {@code y} float32 [batch, 2] Java model. */
     public static String yaml(String name, long version, String entrypoint, int maxQueue, int maxBatch) {
         return """
