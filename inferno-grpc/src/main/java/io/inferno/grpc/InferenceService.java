@@ -154,6 +154,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
         });
     }
 
+    @SuppressWarnings("try") // the announcement only needs closing
     private CompletableFuture<Prediction> predict(ModelInferRequest request) {
         if (shuttingDown.getAsBoolean()) {
             throw new OverloadedException(OverloadedException.Reason.SHUTTING_DOWN,

@@ -1,0 +1,84 @@
+package io.inferno.grpc;
+
+import io.inferno.runtime.Model;
+import io.inferno.tensor.DType;
+import io.inferno.testing.ScalingModel;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Java-entrypoint models for the gRPC tests, loaded from the test class path. */
+public final class GrpcTestModels {
+    private GrpcTestModels() {}
+
+    /** Returns each input as the output of the same name: every dtype travels in and out unchanged. */
+    public static final class Echo implements Model {
+        @Override
+        public Map<String, io.inferno.tensor.Tensor> predict(Map<String, io.inferno.tensor.Tensor> inputs) {
+            return new HashMap<>(inputs);
+        }
+    }
+
+    /** Fails while running (not in the load-time dry run of zeros), with a message the client must see. */
+    public static final class Failing implements Model {
+        @Override
+        public Map<String, io.inferno.tensor.Tensor> predict(Map<String, io.inferno.tensor.Tensor> inputs) {
+            if (inputs.get("x").toFloatArray()[0] == 0f) {
+                return Map.of("y", inputs.get("x"), "x_copy", inputs.get("x"));
+            }
+            throw new IllegalStateException("weights not initialised");
+        }
+    }
+
+    /** The input (and output) name of each dtype in the echo model: {@code t_float32}, {@code t_uint8}, ... */
+    public static String echoName(DType dtype) {
+        return "t_" + dtype.wireName();
+    }
+
+    /** model.yaml of the echo model: one optional [batch, 3] input and one output per dtype. */
+    public static String echoYaml(String name) {
+        String tensors = Arrays.stream(DType.values())
+                .map(d -> "    - {name: " + echoName(d) + ", dtype: " + d.wireName() + ", shape: [batch, 3]}")
+                .collect(Collectors.joining("\n"));
+        return """
+                name: %s
+                version: 1
+                format: java
+                entrypoint: %s
+                signature:
+                  inputs:
+                %s
+                  outputs:
+                %s
+                batching:
+                  max_batch_size: 1
+                """.formatted(name, Echo.class.getName(), tensors, tensors);
+    }
+
+    /**
+     * model.yaml of a {@link ScalingModel} ({@code y = x * version}, x float32 [batch, 2]), or of another
+     * entrypoint with its signature, with the given batch and queue sizes.
+     */
+    public static String scalingYaml(String name, long version, String entrypoint, int maxBatch, int maxQueue) {
+        return """
+                name: %s
+                version: %d
+                format: java
+                entrypoint: %s
+                signature:
+                  inputs:
+                    - {name: x, dtype: float32, shape: [batch, 2]}
+                  outputs:
+                    - {name: y, dtype: float32, shape: [batch, 2]}
+                    - {name: x_copy, dtype: float32, shape: [batch, 2]}
+                batching:
+                  max_batch_size: %d
+                  max_queue_size: %d
+                """.formatted(name, version, entrypoint, maxBatch, maxQueue)
+                + (maxBatch > 1 ? "  max_batch_latency_ms: 2\n" : ""); // refused with batching off
+    }
+
+    /** The scaling model's entrypoint. */
+    public static final String SCALING = ScalingModel.class.getName();
+}
