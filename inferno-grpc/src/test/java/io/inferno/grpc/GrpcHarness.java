@@ -10,6 +10,7 @@ import io.inferno.Inferno;
 import io.inferno.grpc.v2.GRPCInferenceServiceGrpc;
 import io.inferno.grpc.v2.InferTensorContents;
 import io.inferno.grpc.v2.ModelInferRequest;
+import io.inferno.tensor.DType;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.io.IOException;
@@ -50,7 +51,11 @@ final class GrpcHarness implements AutoCloseable {
         writeYaml(root.resolve("gated/1"), GrpcTestModels.scalingYaml("gated", 1, GrpcTestModels.SCALING, 1, 1));
         writeYaml(root.resolve("failing/1"),
                 GrpcTestModels.scalingYaml("failing", 1, GrpcTestModels.Failing.class.getName(), 8, 16));
-        writeYaml(root.resolve("echo/1"), GrpcTestModels.echoYaml("echo"));
+        // every dtype with a typed contents field; float16 and bfloat16 travel raw only
+        writeYaml(root.resolve("echo/1"), GrpcTestModels.echoYaml("echo", DType.BOOL, DType.UINT8, DType.INT8,
+                DType.INT16, DType.INT32, DType.INT64, DType.FLOAT32, DType.FLOAT64));
+        writeYaml(root.resolve("echo_half/1"), GrpcTestModels.echoYaml("echo_half", DType.FLOAT16, DType.BFLOAT16));
+        writeYaml(root.resolve("to_bf16/1"), GrpcTestModels.toBfloat16Yaml("to_bf16"));
         return root;
     }
 
