@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The server's settings, read once from the environment. Unknown variables are ignored; every invalid value is
@@ -34,12 +35,16 @@ import java.util.Optional;
  * @param replicaId this replica's name in the fleet's heartbeats ({@code REPLICA_ID}, default host name and pid)
  * @param repoPollInterval how often to rescan the repository for new packages ({@code REPO_POLL_INTERVAL_S},
  *     default 0: never; an admin load always rescans its model)
+ * @param grpcPort the Open Inference Protocol's gRPC port ({@code GRPC_PORT}, default 8001; {@code off}: empty, no
+ *     gRPC server; 0 picks a free one); it listens on {@code HOST} too
+ * @param grpcMaxMessageBytes the largest gRPC request message accepted ({@code GRPC_MAX_MESSAGE_BYTES}, default
+ *     {@code MAX_REQUEST_BYTES})
  */
 public record ServerSettings(Device device, Path repoRoot, boolean preload, boolean accessLog,
         double[] metricsBuckets, Optional<String> redisUrl, String redisPrefix, boolean reconcileEnabled,
         Duration reconcileInterval, String host, int port, long maxRequestBytes, Optional<String> adminToken,
         List<String> adminOrigins, String logLevel, Duration drainTimeout, Optional<String> replicaId,
-        Duration repoPollInterval) {
+        Duration repoPollInterval, OptionalInt grpcPort, int grpcMaxMessageBytes) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 64L * 1024 * 1024;
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
@@ -120,9 +125,16 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
         Duration drain = r.read("DRAIN_TIMEOUT_S", "30", ServerSettings::seconds);
         Optional<String> replica = Optional.ofNullable(env.get("REPLICA_ID")).filter(v -> !v.isBlank());
         Duration poll = r.read("REPO_POLL_INTERVAL_S", "0", v -> v.equals("0") ? Duration.ZERO : seconds(v));
+        OptionalInt grpcPort = r.read("GRPC_PORT", "8001", v -> v.equalsIgnoreCase("off") ? OptionalInt.empty()
+                : OptionalInt.of((int) range(v, 0, 65535, "or off")));
+        if (grpcPort.isPresent() && grpcPort.getAsInt() != 0 && grpcPort.getAsInt() == port) {
+            r.problem("GRPC_PORT", Integer.toString(port), "must differ from PORT");
+        }
+        int grpcMaxBytes = r.read("GRPC_MAX_MESSAGE_BYTES", Long.toString(maxBytes),
+                v -> (int) range(v, 1024, Integer.MAX_VALUE));
         r.throwIfInvalid();
         return new ServerSettings(device, repo, preload, accessLog, buckets, redis, prefix, reconcile, interval,
-                host, port, maxBytes, token, origins, level, drain, replica, poll);
+                host, port, maxBytes, token, origins, level, drain, replica, poll, grpcPort, grpcMaxBytes);
     }
 
     /** Collects every problem instead of stopping at the first. */
@@ -148,6 +160,10 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
             }
         }
 
+        void problem(String name, String value, String message) {
+            problems.add(name + "='" + value + "': " + message);
+        }
+
         void throwIfInvalid() {
             if (!problems.isEmpty()) {
                 throw new InvalidSettingsException(problems);
@@ -167,6 +183,10 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
     }
 
     private static long range(String v, long min, long max) {
+        return range(v, min, max, "");
+    }
+
+    private static long range(String v, long min, long max, String orElse) {
         try {
             long n = Long.parseLong(v);
             if (n >= min && n <= max) {
@@ -175,7 +195,8 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("must be a whole number from " + min + " to " + max);
+        throw new IllegalArgumentException("must be a whole number from " + min + " to " + max
+                + (orElse.isEmpty() ? "" : " " + orElse));
     }
 
     private static Duration seconds(String v) {
@@ -242,14 +263,15 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 && adminToken.equals(s.adminToken) && adminOrigins.equals(s.adminOrigins)
                 && logLevel.equals(s.logLevel)
                 && drainTimeout.equals(s.drainTimeout) && replicaId.equals(s.replicaId)
-                && repoPollInterval.equals(s.repoPollInterval);
+                && repoPollInterval.equals(s.repoPollInterval)
+                && grpcPort.equals(s.grpcPort) && grpcMaxMessageBytes == s.grpcMaxMessageBytes;
     }
 
     @Override
     public int hashCode() {
         return java.util.Objects.hash(device, repoRoot, preload, accessLog, Arrays.hashCode(metricsBuckets),
                 redisUrl, redisPrefix, reconcileEnabled, reconcileInterval, host, port, maxRequestBytes, adminToken,
-                adminOrigins, logLevel, drainTimeout, replicaId, repoPollInterval);
+                adminOrigins, logLevel, drainTimeout, replicaId, repoPollInterval, grpcPort, grpcMaxMessageBytes);
     }
 
     /** Never prints the admin token or a Redis password. */
@@ -262,6 +284,8 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 + ", host=" + host + ", port=" + port + ", maxRequestBytes=" + maxRequestBytes + ", adminToken="
                 + (adminToken.isPresent() ? "set" : "none") + ", adminOrigins=" + adminOrigins + ", logLevel="
                 + logLevel + ", drainTimeout="
-                + drainTimeout + ", repoPollInterval=" + repoPollInterval + "]";
+                + drainTimeout + ", repoPollInterval=" + repoPollInterval + ", grpcPort="
+                + (grpcPort.isPresent() ? Integer.toString(grpcPort.getAsInt()) : "off") + ", grpcMaxMessageBytes="
+                + grpcMaxMessageBytes + "]";
     }
 }
