@@ -28,7 +28,11 @@ final class GrpcHarness implements AutoCloseable {
     final ManagedChannel channel;
 
     GrpcHarness(Path repo, int maxMessageBytes) {
-        inferno = Inferno.builder().repository(repo).build();
+        this(Inferno.builder().repository(repo), maxMessageBytes);
+    }
+
+    GrpcHarness(Inferno.Builder engine, int maxMessageBytes) {
+        inferno = engine.build();
         done(inferno.ready());
         server = GrpcServer.start(new GrpcSettings("127.0.0.1", 0, maxMessageBytes, Duration.ofSeconds(10)), inferno);
         channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
