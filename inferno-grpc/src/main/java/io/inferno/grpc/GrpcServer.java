@@ -1,9 +1,15 @@
 package io.inferno.grpc;
 
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.inferno.Inferno;
+import io.inferno.grpc.v2.GRPCInferenceServiceGrpc;
+import io.inferno.grpc.v2.ModelInferRequest;
+import io.inferno.grpc.v2.ModelInferResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -39,8 +45,27 @@ public final class GrpcServer implements AutoCloseable {
         this.service = new InferenceService(inferno, shuttingDown::get);
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()))
                 .maxInboundMessageSize(settings.maxMessageBytes())
-                .addService(ServerInterceptors.intercept(service, new RequestCounting(inferno)))
+                .addService(ServerInterceptors.intercept(aliasingInferRequests(service.bindService()),
+                        new RequestCounting(inferno)))
                 .build();
+    }
+
+    /** The service with ModelInfer's requests read by an {@link AliasingMarshaller}: raw tensors in one copy. */
+    private static ServerServiceDefinition aliasingInferRequests(ServerServiceDefinition service) {
+        MethodDescriptor<ModelInferRequest, ModelInferResponse> infer = GRPCInferenceServiceGrpc.getModelInferMethod();
+        ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(service.getServiceDescriptor().getName());
+        for (ServerMethodDefinition<?, ?> m : service.getMethods()) {
+            if (!m.getMethodDescriptor().getFullMethodName().equals(infer.getFullMethodName())) {
+                b.addMethod(m);
+            }
+        }
+        @SuppressWarnings("unchecked") // the definition of ModelInfer, by its name
+        ServerMethodDefinition<ModelInferRequest, ModelInferResponse> m =
+                (ServerMethodDefinition<ModelInferRequest, ModelInferResponse>) service.getMethod(
+                        infer.getFullMethodName());
+        b.addMethod(infer.toBuilder(new AliasingMarshaller<>(ModelInferRequest.getDefaultInstance()),
+                infer.getResponseMarshaller()).build(), m.getServerCallHandler());
+        return b.build();
     }
 
     /**
