@@ -138,6 +138,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
         // set before this handler returns, so a cancellation that arrives meanwhile still reaches it
         call.setOnCancelHandler(() -> prediction.cancel(false));
         boolean raw = request.getRawInputContentsCount() > 0;
+        String id = request.getId(); // not the request: its message array can go once the tensors are made
         prediction.whenComplete((p, failure) -> {
             if (failure != null) {
                 fail(call, failure);
@@ -145,7 +146,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
             }
             ModelInferResponse response;
             try {
-                response = TensorMessages.response(request.getId(), p, raw);
+                response = TensorMessages.response(id, p, raw);
             } catch (RuntimeException e) {
                 fail(call, e);
                 return;
