@@ -45,6 +45,9 @@ public final class GrpcServer implements AutoCloseable {
         this.service = new InferenceService(inferno, shuttingDown::get);
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()))
                 .maxInboundMessageSize(settings.maxMessageBytes())
+                // the handlers never block (a prediction is a future, answered from the thread that completes it),
+                // so they run where the message was read: no hand-off to another thread per call
+                .directExecutor()
                 .addService(ServerInterceptors.intercept(aliasingInferRequests(service.bindService()),
                         new RequestCounting(inferno)))
                 .build();

@@ -47,8 +47,12 @@ import org.slf4j.LoggerFactory;
  * <p>ModelInfer goes through {@link Inferno#predict} exactly as the REST API's predict does (validation, batching,
  * metrics, lifecycle). The call's deadline becomes the request's timeout (the smaller of it and the
  * {@code timeout_ms} / {@code timeout} parameters), and cancelling the call cancels the prediction, which takes it
- * out of the queue. The handler only starts the prediction; the answer is built and sent on the thread that
- * completes it (a batch thread), as the REST server does.
+ * out of the queue.
+ *
+ * <p>Threads: every handler runs on the transport's event-loop thread that read the call (the server uses a direct
+ * executor), so none may block: ModelInfer only decodes the tensors and submits the prediction, ModelMetadata
+ * only starts a description. The answer to a prediction is built and sent on the thread that completes it (a batch
+ * thread), as the REST server does; a cancellation withdraws the prediction on the event-loop thread.
  */
 final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceService.class);
