@@ -11,6 +11,7 @@ import io.inferno.grpc.v2.GRPCInferenceServiceGrpc;
 import io.inferno.grpc.v2.InferTensorContents;
 import io.inferno.grpc.v2.ModelInferRequest;
 import io.inferno.tensor.DType;
+import io.inferno.testing.ScalingModel;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.io.IOException;
@@ -49,12 +50,12 @@ final class GrpcHarness implements AutoCloseable {
 
     /** Java test models of every behaviour (scaling v1 and v2, gated, failing, echo of every dtype). */
     static Path javaModels(Path root) {
-        writeYaml(root.resolve("scale/1"), GrpcTestModels.scalingYaml("scale", 1, GrpcTestModels.SCALING, 8, 4096));
-        writeYaml(root.resolve("scale/2"), GrpcTestModels.scalingYaml("scale", 2, GrpcTestModels.SCALING, 8, 4096));
+        writeYaml(root.resolve("scale/1"), ScalingModel.yaml("scale", 1, 8));
+        writeYaml(root.resolve("scale/2"), ScalingModel.yaml("scale", 2, 8));
         // one batch of one request at a time, one more queued at most; predictions wait at the probe's gate
-        writeYaml(root.resolve("gated/1"), GrpcTestModels.scalingYaml("gated", 1, GrpcTestModels.SCALING, 1, 1));
+        writeYaml(root.resolve("gated/1"), ScalingModel.yaml("gated", 1, ScalingModel.class.getName(), 1, 1));
         writeYaml(root.resolve("failing/1"),
-                GrpcTestModels.scalingYaml("failing", 1, GrpcTestModels.Failing.class.getName(), 8, 16));
+                ScalingModel.yaml("failing", 1, GrpcTestModels.Failing.class.getName(), 8, 16));
         // every dtype with a typed contents field; float16 and bfloat16 travel raw only
         writeYaml(root.resolve("echo/1"), GrpcTestModels.echoYaml("echo", DType.BOOL, DType.UINT8, DType.INT8,
                 DType.INT16, DType.INT32, DType.INT64, DType.FLOAT32, DType.FLOAT64));

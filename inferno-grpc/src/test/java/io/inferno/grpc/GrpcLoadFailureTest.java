@@ -6,6 +6,7 @@ import static io.inferno.repository.TestRepository.writeYaml;
 
 import io.grpc.Status;
 import io.inferno.Inferno;
+import io.inferno.testing.ScalingModel;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GrpcLoadFailureTest {
     @Test
     void aModelThatCannotLoadOnFirstUseIsNotFoundWithTheReason(@TempDir Path root) {
-        writeYaml(root.resolve("broken/1"), GrpcTestModels.scalingYaml("broken", 1, "com.acme.Missing", 8, 16));
+        writeYaml(root.resolve("broken/1"), ScalingModel.yaml("broken", 1, "com.acme.Missing", 8, 16));
         try (GrpcHarness grpc = new GrpcHarness(Inferno.builder().repository(root).preload(false), 1 << 20)) {
             assertStatus(() -> grpc.blocking().modelInfer(typedX("broken", 1).build()),
                     Status.Code.NOT_FOUND, "no version of 'broken' could be loaded", "com.acme.Missing");

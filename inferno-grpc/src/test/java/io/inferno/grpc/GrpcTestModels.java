@@ -2,7 +2,6 @@ package io.inferno.grpc;
 
 import io.inferno.runtime.Model;
 import io.inferno.tensor.DType;
-import io.inferno.testing.ScalingModel;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -85,30 +84,4 @@ public final class GrpcTestModels {
                   max_batch_size: 1
                 """.formatted(name, Echo.class.getName(), tensors, tensors);
     }
-
-    /**
-     * model.yaml of a {@link ScalingModel} ({@code y = x * version}, x float32 [batch, 2]), or of another
-     * entrypoint with its signature, with the given batch and queue sizes.
-     */
-    public static String scalingYaml(String name, long version, String entrypoint, int maxBatch, int maxQueue) {
-        return """
-                name: %s
-                version: %d
-                format: java
-                entrypoint: %s
-                signature:
-                  inputs:
-                    - {name: x, dtype: float32, shape: [batch, 2]}
-                  outputs:
-                    - {name: y, dtype: float32, shape: [batch, 2]}
-                    - {name: x_copy, dtype: float32, shape: [batch, 2]}
-                batching:
-                  max_batch_size: %d
-                  max_queue_size: %d
-                """.formatted(name, version, entrypoint, maxBatch, maxQueue)
-                + (maxBatch > 1 ? "  max_batch_latency_ms: 2\n" : ""); // refused with batching off
-    }
-
-    /** The scaling model's entrypoint. */
-    public static final String SCALING = ScalingModel.class.getName();
 }

@@ -10,6 +10,7 @@ import io.inferno.grpc.v2.GRPCInferenceServiceGrpc;
 import io.inferno.grpc.v2.InferTensorContents;
 import io.inferno.grpc.v2.ModelInferRequest;
 import io.inferno.grpc.v2.ModelInferResponse;
+import io.inferno.grpc.v2.ModelReadyRequest;
 import io.inferno.grpc.v2.ServerLiveRequest;
 import io.inferno.grpc.v2.ServerMetadataRequest;
 import io.inferno.repository.TestRepository;
@@ -36,39 +37,11 @@ class GrpcServerProcessIT {
     @TempDir
     Path repo;
 
-    /** Echoes x as y; a prediction of non-zero inputs first waits until the test creates the file "release". */
-    private static final String HELD = """
-            package com.acme;
-            import io.inferno.runtime.Model;
-            import io.inferno.runtime.ModelContext;
-            import io.inferno.tensor.Tensor;
-            import java.nio.file.Files;
-            import java.nio.file.Path;
-            import java.util.Map;
-            public class Held implements Model {
-                private final Path release;
-                public Held(ModelContext context) {
-                    release = context.resolve("release");
-                }
-                @Override
-                public Map<String, Tensor> predict(Map<String, Tensor> inputs) throws Exception {
-                    if (inputs.get("x").toFloatArray()[0] == 7f) {
-                        System.out.println("held: predicting");
-                        System.out.flush();
-                        long end = System.nanoTime() + 30_000_000_000L;
-                        while (!Files.exists(release) && System.nanoTime() - end < 0) {
-                            Thread.sleep(10); // another process: a file is the simplest signal it can see
-                        }
-                    }
-                    return Map.of("y", inputs.get("x"));
-                }
-            }
-            """;
-
     @Test
     void theJarAnswersGrpcAndDrainsAGrpcCallOnSigterm() throws Exception {
-        JarCompiler.compile(repo.resolve("held/1/held.jar"), Map.of("com.acme.Held", HELD));
-        TestRepository.writeYaml(repo.resolve("held/1"), TestModels.yaml("held", 1, "com.acme.Held", 8, 1));
+        // the model of ServerProcessIT: echoes x as y, each prediction held until the test creates "release"
+        JarCompiler.compile(repo.resolve("slow/1/slow.jar"), Map.of("com.acme.Slow", ServerProcessIT.SLOW));
+        TestRepository.writeYaml(repo.resolve("slow/1"), TestModels.yaml("slow", 1, "com.acme.Slow", 8, 1));
         Path log = repo.resolve("server.log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", Path.of("target", "inferno-server.jar").toAbsolutePath().toString());
@@ -93,16 +66,15 @@ class GrpcServerProcessIT {
             var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
             assertThat(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive()).isTrue();
             assertThat(stub.serverMetadata(ServerMetadataRequest.getDefaultInstance()).getName()).isEqualTo("inferno");
-            assertThat(stub.modelInfer(request(1)).getOutputs(0).getContents().getFp32ContentsList())
-                    .containsExactly(1f, 2f);
+            assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("slow").build()).getReady()).isTrue();
 
             ListenableFuture<ModelInferResponse> inFlight = GRPCInferenceServiceGrpc.newFutureStub(channel)
                     .withDeadlineAfter(60, TimeUnit.SECONDS).modelInfer(request(7));
-            Await.until("the gRPC call running", () -> read(log).contains("held: predicting"));
+            Await.until("the gRPC call running", () -> read(log).contains("slow: predicting"));
             server.destroy(); // SIGTERM
             Await.until("draining", () -> read(log).contains("gRPC shutting down: draining calls in flight"));
             assertThat(inFlight).isNotDone();
-            Files.createFile(repo.resolve("held/1/release"));
+            Files.createFile(repo.resolve("slow/1/release"));
             ModelInferResponse answered = inFlight.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(answered.getOutputs(0).getContents().getFp32ContentsList()).containsExactly(7f, 2f);
             assertThat(server.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -117,7 +89,7 @@ class GrpcServerProcessIT {
     }
 
     private static ModelInferRequest request(float first) {
-        return ModelInferRequest.newBuilder().setModelName("held").addInputs(ModelInferRequest.InferInputTensor
+        return ModelInferRequest.newBuilder().setModelName("slow").addInputs(ModelInferRequest.InferInputTensor
                 .newBuilder().setName("x").setDatatype("FP32").addShape(1).addShape(2)
                 .setContents(InferTensorContents.newBuilder().addFp32Contents(first).addFp32Contents(2))).build();
     }

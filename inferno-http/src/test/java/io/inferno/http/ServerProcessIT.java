@@ -30,7 +30,7 @@ class ServerProcessIT {
     @TempDir
     Path repo;
 
-    private static final String SLOW = """
+    static final String SLOW = """
             package com.acme;
             import io.inferno.runtime.Model;
             import io.inferno.runtime.ModelContext;

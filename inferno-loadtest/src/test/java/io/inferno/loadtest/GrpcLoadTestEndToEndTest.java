@@ -1,5 +1,6 @@
 package io.inferno.loadtest;
 
+import static io.inferno.loadtest.LoadTestEndToEndTest.run;
 import static io.inferno.repository.TestRepository.writeYaml;
 import static io.inferno.testing.Await.done;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,11 +15,8 @@ import io.inferno.grpc.v2.ModelInferRequest;
 import io.inferno.http.InfernoServer;
 import io.inferno.http.ServerSettings;
 import io.inferno.testing.ScalingModel;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -53,19 +51,9 @@ class GrpcLoadTestEndToEndTest {
         server.shutdown();
     }
 
-    private record Result(int status, String out, String err) {}
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = LoadTest.run(args, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void measuresOverGrpcAndTheServerSeesTheTraffic() throws Exception {
-        Result r = run("--host", host, "--protocol", "grpc", "--grpc-port", Integer.toString(grpc.port()),
+        LoadTestEndToEndTest.Result r = run("--host", host, "--protocol", "grpc", "--grpc-port", Integer.toString(grpc.port()),
                 "--model-name", "scale", "-u", "2", "-t", "1s", "--warmup", "5", "--verify-response", "--json",
                 "--headless");
         assertThat(r.status()).as(r.err()).isZero();
@@ -77,7 +65,7 @@ class GrpcLoadTestEndToEndTest {
 
     @Test
     void grpcFailuresAreCountedByStatusCode() {
-        Result r = run("--host", host, "--protocol", "grpc", "--grpc-port", Integer.toString(grpc.port()),
+        LoadTestEndToEndTest.Result r = run("--host", host, "--protocol", "grpc", "--grpc-port", Integer.toString(grpc.port()),
                 "--model-name", "scale", "--model-version", "7", "-t", "0.3s", "--headless");
         assertThat(r.status()).isEqualTo(LoadTest.REQUESTS_FAILED);
         assertThat(r.out()).contains("grpc NOT_FOUND");
@@ -103,7 +91,7 @@ class GrpcLoadTestEndToEndTest {
 
     @Test
     void theProtocolOptionIsCheckedWithTheOthers() {
-        Result r = run("--protocol", "http2", "--grpc-port", "70000");
+        LoadTestEndToEndTest.Result r = run("--protocol", "http2", "--grpc-port", "70000");
         assertThat(r.status()).isEqualTo(LoadTest.USAGE_ERROR);
         assertThat(r.err()).contains("--protocol must be native or grpc, got 'http2'",
                 "--grpc-port must be a whole number from 1 to 65535, got '70000'");
