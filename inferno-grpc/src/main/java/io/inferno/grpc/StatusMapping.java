@@ -61,8 +61,11 @@ final class StatusMapping {
             return expected(Status.NOT_FOUND, t);
         }
         if (t instanceof OverloadedException o) {
-            return expected(o.reason() == OverloadedException.Reason.QUEUE_FULL
-                    ? Status.RESOURCE_EXHAUSTED : Status.UNAVAILABLE, t);
+            // no default: a new reason (a memory budget, say) must choose its status here
+            return expected(switch (o.reason()) {
+                case QUEUE_FULL -> Status.RESOURCE_EXHAUSTED;
+                case SHUTTING_DOWN -> Status.UNAVAILABLE;
+            }, t);
         }
         if (t instanceof StateUnavailableException) {
             return expected(Status.UNAVAILABLE, t);
