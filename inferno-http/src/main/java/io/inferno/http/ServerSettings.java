@@ -128,7 +128,8 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
         OptionalInt grpcPort = r.read("GRPC_PORT", "8001", v -> v.equalsIgnoreCase("off") ? OptionalInt.empty()
                 : OptionalInt.of((int) range(v, 0, 65535, "or off")));
         if (grpcPort.isPresent() && grpcPort.getAsInt() != 0 && grpcPort.getAsInt() == port) {
-            r.problem("GRPC_PORT", Integer.toString(port), "must differ from PORT");
+            r.problem("GRPC_PORT", Integer.toString(port), "must differ from PORT (default 8001); set another port or"
+                    + " off");
         }
         int grpcMaxBytes = r.read("GRPC_MAX_MESSAGE_BYTES", Long.toString(maxBytes),
                 v -> (int) range(v, 1024, Integer.MAX_VALUE));
