@@ -35,6 +35,15 @@ public final class ScalingModel implements Model {
 
     /** The model.yaml of a scaling model: {@code x} float32 [batch, 2] to {@code y} float32 [batch, 2]. */
     public static String yaml(String name, long version, int maxBatchSize) {
+        return yaml(name, version, ScalingModel.class.getName(), maxBatchSize, 4096);
+    }
+
+    /**
+     * The model.yaml of a model with the scaling model's signature served by {@code entrypoint} (this class, or a
+     * test double such as a model that fails), with the given batch and queue sizes; a batch size of 1 turns
+     * batching off.
+     */
+    public static String yaml(String name, long version, String entrypoint, int maxBatchSize, int maxQueueSize) {
         return """
                 name: %s
                 version: %d
@@ -48,9 +57,9 @@ public final class ScalingModel implements Model {
                     - {name: x_copy, dtype: float32, shape: [batch, 2]}
                 batching:
                   max_batch_size: %d
-                  max_batch_latency_ms: 2
-                  max_queue_size: 4096
-                """.formatted(name, version, ScalingModel.class.getName(), maxBatchSize);
+                %s  max_queue_size: %d
+                """.formatted(name, version, entrypoint, maxBatchSize,
+                maxBatchSize > 1 ? "  max_batch_latency_ms: 2\n" : "", maxQueueSize); // refused with batching off
     }
 
     @Override

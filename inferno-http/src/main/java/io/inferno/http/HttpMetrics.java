@@ -1,6 +1,6 @@
 package io.inferno.http;
 
-import io.prometheus.metrics.core.metrics.Counter;
+import io.inferno.protocol.RequestCounter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.function.BooleanSupplier;
@@ -10,16 +10,15 @@ import java.util.function.LongSupplier;
  * The server's own metrics, beside the engine's in the same registry: {@code infer_requests_total{model,route,
  * status}} (status as its class, 2xx to 5xx), {@code ready} (1 while /health/ready answers 200),
  * {@code state_store_healthy} (1 while the state store answers; always 1 in process) and
- * {@code http_inflight_bytes} (the bytes requests in flight hold, against {@code MAX_INFLIGHT_BYTES}).
+ * {@code http_inflight_bytes} (the bytes requests in flight hold, against {@code MAX_INFLIGHT_BYTES}). The request
+ * counter is the registry's shared {@link RequestCounter}, which the gRPC server counts into too.
  */
 final class HttpMetrics {
-    private final Counter requests;
+    private final RequestCounter requests;
 
     HttpMetrics(PrometheusRegistry registry, BooleanSupplier ready, BooleanSupplier storeHealthy,
             LongSupplier inflightBytes) {
-        requests = Counter.builder().name("infer_requests_total")
-                .help("HTTP requests by model, route template and status class")
-                .labelNames("model", "route", "status").register(registry);
+        requests = RequestCounter.in(registry);
         GaugeWithCallback.builder().name("ready").help("1 when the server is ready to serve, else 0")
                 .callback(cb -> cb.call(ready.getAsBoolean() ? 1 : 0)).register(registry);
         GaugeWithCallback.builder().name("state_store_healthy")
@@ -31,6 +30,6 @@ final class HttpMetrics {
     }
 
     void count(String model, String route, int status) {
-        requests.labelValues(model, route, (status / 100) + "xx").inc();
+        requests.count(model, route, status);
     }
 }

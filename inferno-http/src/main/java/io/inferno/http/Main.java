@@ -2,15 +2,20 @@ package io.inferno.http;
 
 import ch.qos.logback.classic.Level;
 import io.inferno.Inferno;
+import io.inferno.grpc.GrpcServer;
+import io.inferno.grpc.GrpcSettings;
 import io.inferno.redis.RedisStateStore;
 import io.inferno.state.InMemoryStateStore;
 import io.inferno.state.StateStore;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code java -jar inferno-server.jar}: reads the settings from the environment, loads the repository, serves it,
- * and shuts down gracefully on SIGTERM. Exit status 2 for invalid settings, 1 when the server cannot start.
+ * {@code java -jar inferno-server.jar}: reads the settings from the environment, loads the repository, serves it
+ * over REST and (unless {@code GRPC_PORT=off}) over the Open Inference Protocol's gRPC binding, and shuts both down
+ * gracefully on SIGTERM. Exit status 2 for invalid settings, 1 when the server cannot start.
  */
 public final class Main {
     private Main() {}
@@ -29,8 +34,10 @@ public final class Main {
         Logger log = LoggerFactory.getLogger(Main.class);
         log.info("starting with {}", settings);
         InfernoServer server;
+        Inferno inferno;
         try {
-            server = InfernoServer.start(settings, inferno(settings));
+            inferno = inferno(settings);
+            server = InfernoServer.start(settings, inferno);
         } catch (IllegalArgumentException e) {
             log.error("cannot start: {}", e.getMessage()); // a setting that does not fit the machine
             System.exit(1);
@@ -40,7 +47,46 @@ public final class Main {
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "inferno-shutdown"));
+        // registered before the gRPC server starts: a SIGTERM meanwhile still drains the REST server
+        AtomicReference<GrpcServer> grpc = new AtomicReference<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, Optional.ofNullable(grpc.get())),
+                "inferno-shutdown"));
+        try {
+            startGrpc(settings, inferno).ifPresent(grpc::set);
+        } catch (RuntimeException e) {
+            log.error("cannot start: {}", e.getMessage(), e);
+            System.exit(1); // the hook stops the REST server
+        }
+    }
+
+    /** Starts the gRPC server (after the REST one), unless {@code GRPC_PORT=off}. */
+    private static Optional<GrpcServer> startGrpc(ServerSettings settings, Inferno inferno) {
+        if (settings.grpcPort().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(GrpcServer.start(new GrpcSettings(settings.host(), settings.grpcPort().getAsInt(),
+                settings.grpcMaxMessageBytes(), settings.drainTimeout()), inferno));
+    }
+
+    /**
+     * Both servers turn not-ready and refuse new work at once; the REST server's shutdown drains the engine (which
+     * answers the gRPC calls in flight too), and the gRPC server stops once its calls are answered. Both within
+     * the drain timeout, since they drain in parallel.
+     */
+    static void shutdown(InfernoServer server, Optional<GrpcServer> grpc) {
+        Thread grpcStop = grpc.map(g -> {
+            Thread t = new Thread(g::shutdown, "inferno-grpc-shutdown");
+            t.start();
+            return t;
+        }).orElse(null);
+        server.shutdown();
+        if (grpcStop != null) {
+            try {
+                grpcStop.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     static Inferno inferno(ServerSettings settings) {

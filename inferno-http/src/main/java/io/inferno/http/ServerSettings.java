@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The server's settings, read once from the environment. Unknown variables are ignored; every invalid value is
@@ -44,13 +45,18 @@ import java.util.Optional;
  * @param requestRateWindow the window the body rate is measured over ({@code REQUEST_RATE_WINDOW_S}, default 5)
  * @param maxInflightBytes the memory budget of all requests in flight: bodies, decoded inputs and outputs until
  *     answered ({@code MAX_INFLIGHT_BYTES}, default a quarter of the heap, never below {@code maxRequestBytes})
+ * @param grpcPort the Open Inference Protocol's gRPC port ({@code GRPC_PORT}, default 8001; {@code off}: empty, no
+ *     gRPC server; 0 picks a free one); it listens on {@code HOST} too
+ * @param grpcMaxMessageBytes the largest gRPC request message accepted ({@code GRPC_MAX_MESSAGE_BYTES}, default
+ *     {@code MAX_REQUEST_BYTES})
  */
 public record ServerSettings(Device device, Path repoRoot, boolean preload, boolean accessLog,
         double[] metricsBuckets, Optional<String> redisUrl, String redisPrefix, boolean reconcileEnabled,
         Duration reconcileInterval, String host, int port, long maxRequestBytes, Optional<String> adminToken,
         List<String> adminOrigins, String logLevel, Duration drainTimeout, Optional<String> replicaId,
         Duration repoPollInterval, int httpThreads, Duration idleTimeout, Duration requestHeaderTimeout,
-        long minRequestDataRate, Duration requestRateWindow, long maxInflightBytes) {
+        long minRequestDataRate, Duration requestRateWindow, long maxInflightBytes, OptionalInt grpcPort,
+        int grpcMaxMessageBytes) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 64L * 1024 * 1024;
     /**
@@ -160,10 +166,18 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
             }
             return n;
         });
+        OptionalInt grpcPort = r.read("GRPC_PORT", "8001", v -> v.equalsIgnoreCase("off") ? OptionalInt.empty()
+                : OptionalInt.of((int) range(v, 0, 65535, "or off")));
+        if (grpcPort.isPresent() && grpcPort.getAsInt() != 0 && grpcPort.getAsInt() == port) {
+            r.problem("GRPC_PORT", Integer.toString(port), "must differ from PORT (default 8001); set another port or"
+                    + " off");
+        }
+        int grpcMaxBytes = r.read("GRPC_MAX_MESSAGE_BYTES", Long.toString(maxBytes),
+                v -> (int) range(v, 1024, Integer.MAX_VALUE));
         r.throwIfInvalid();
         return new ServerSettings(device, repo, preload, accessLog, buckets, redis, prefix, reconcile, interval,
                 host, port, maxBytes, token, origins, level, drain, replica, poll, threads, idle, headerTimeout,
-                minRate, window, inflight);
+                minRate, window, inflight, grpcPort, grpcMaxBytes);
     }
 
     /** Collects every problem instead of stopping at the first. */
@@ -189,6 +203,10 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
             }
         }
 
+        void problem(String name, String value, String message) {
+            problems.add(name + "='" + value + "': " + message);
+        }
+
         void throwIfInvalid() {
             if (!problems.isEmpty()) {
                 throw new InvalidSettingsException(problems);
@@ -208,6 +226,10 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
     }
 
     private static long range(String v, long min, long max) {
+        return range(v, min, max, "");
+    }
+
+    private static long range(String v, long min, long max, String orElse) {
         try {
             long n = Long.parseLong(v);
             if (n >= min && n <= max) {
@@ -216,7 +238,8 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("must be a whole number from " + min + " to " + max);
+        throw new IllegalArgumentException("must be a whole number from " + min + " to " + max
+                + (orElse.isEmpty() ? "" : " " + orElse));
     }
 
     private static Duration seconds(String v) {
@@ -286,7 +309,8 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 && repoPollInterval.equals(s.repoPollInterval) && httpThreads == s.httpThreads
                 && idleTimeout.equals(s.idleTimeout) && requestHeaderTimeout.equals(s.requestHeaderTimeout)
                 && minRequestDataRate == s.minRequestDataRate && requestRateWindow.equals(s.requestRateWindow)
-                && maxInflightBytes == s.maxInflightBytes;
+                && maxInflightBytes == s.maxInflightBytes && grpcPort.equals(s.grpcPort)
+                && grpcMaxMessageBytes == s.grpcMaxMessageBytes;
     }
 
     @Override
@@ -294,7 +318,8 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
         return java.util.Objects.hash(device, repoRoot, preload, accessLog, Arrays.hashCode(metricsBuckets),
                 redisUrl, redisPrefix, reconcileEnabled, reconcileInterval, host, port, maxRequestBytes, adminToken,
                 adminOrigins, logLevel, drainTimeout, replicaId, repoPollInterval, httpThreads, idleTimeout,
-                requestHeaderTimeout, minRequestDataRate, requestRateWindow, maxInflightBytes);
+                requestHeaderTimeout, minRequestDataRate, requestRateWindow, maxInflightBytes, grpcPort,
+                grpcMaxMessageBytes);
     }
 
     /** Never prints the admin token or a Redis password. */
@@ -309,6 +334,8 @@ public record ServerSettings(Device device, Path repoRoot, boolean preload, bool
                 + logLevel + ", drainTimeout=" + drainTimeout + ", repoPollInterval=" + repoPollInterval
                 + ", httpThreads=" + httpThreads + ", idleTimeout=" + idleTimeout + ", requestHeaderTimeout="
                 + requestHeaderTimeout + ", minRequestDataRate=" + minRequestDataRate + ", requestRateWindow="
-                + requestRateWindow + ", maxInflightBytes=" + maxInflightBytes + "]";
+                + requestRateWindow + ", maxInflightBytes=" + maxInflightBytes + ", grpcPort="
+                + (grpcPort.isPresent() ? Integer.toString(grpcPort.getAsInt()) : "off") + ", grpcMaxMessageBytes="
+                + grpcMaxMessageBytes + "]";
     }
 }

@@ -30,7 +30,7 @@ class ServerProcessIT {
     @TempDir
     Path repo;
 
-    private static final String SLOW = """
+    static final String SLOW = """
             package com.acme;
             import io.inferno.runtime.Model;
             import io.inferno.runtime.ModelContext;
@@ -72,6 +72,7 @@ class ServerProcessIT {
                 "-jar", Path.of("target", "inferno-server.jar").toAbsolutePath().toString());
         pb.environment().put("REPO_ROOT", repo.toString());
         pb.environment().put("PORT", Integer.toString(port));
+        pb.environment().put("GRPC_PORT", "0"); // never the default 8001, which another process may hold
         pb.environment().put("HOST", "127.0.0.1");
         pb.environment().put("ACCESS_LOG", "true");
         pb.redirectErrorStream(true).redirectOutput(log.toFile());

@@ -2,6 +2,12 @@ package io.inferno.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.inferno.grpc.v2.GRPCInferenceServiceGrpc;
+import io.inferno.grpc.v2.ModelInferRequest;
+import io.inferno.grpc.v2.ModelInferResponse;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
@@ -16,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
@@ -77,19 +84,25 @@ public final class LoadTest {
 
     int run() {
         byte[] body;
+        ModelInferRequest grpcRequest = null;
         ServerMetrics before;
         try {
             if (options.loadModel()) {
                 loadModel();
             }
             body = payload();
-            warmup(body);
+            if (options.protocol() == Options.Protocol.GRPC) {
+                grpcRequest = grpcRequest(body);
+                grpcWarmup(grpcRequest);
+            } else {
+                warmup(body);
+            }
             before = scrape();
         } catch (SetupException e) {
             err.println("inferno-loadtest: " + e.getMessage());
             return SETUP_FAILED;
         }
-        Report report = measure(body, before);
+        Report report = measure(body, grpcRequest, before);
         if (options.json()) {
             out.println(report.toJson(mapper, options.model()).toPrettyString());
         } else {
@@ -201,6 +214,84 @@ public final class LoadTest {
         }
     }
 
+    private ModelInferRequest grpcRequest(byte[] body) throws SetupException {
+        try {
+            return GrpcTraffic.request(mapper.readTree(body), options.model(), options.version());
+        } catch (IOException | RuntimeException e) {
+            throw new SetupException("cannot make a gRPC request of the payload: " + describe(e));
+        }
+    }
+
+    private void grpcWarmup(ModelInferRequest request) throws SetupException {
+        if (options.warmup() == 0) {
+            return;
+        }
+        ManagedChannel channel = GrpcTraffic.channel(options.host(), options.grpcPort());
+        try {
+            int failed = 0;
+            String last = "";
+            for (int i = 0; i < options.warmup(); i++) {
+                try {
+                    GRPCInferenceServiceGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                            .modelInfer(request);
+                } catch (StatusRuntimeException e) {
+                    failed++;
+                    last = e.getStatus().toString();
+                }
+            }
+            if (failed == options.warmup()) {
+                throw new SetupException("every gRPC warmup request to port " + options.grpcPort()
+                        + " failed; the last: " + last);
+            }
+            if (failed > 0) {
+                err.printf("warmup: %d of %d requests failed; the last: %s%n", failed, options.warmup(), last);
+            }
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /** A user of {@code --protocol grpc}: its own channel (one HTTP/2 connection), requests back to back. */
+    private void grpcUser(Run run, ModelInferRequest request, long delayNanos) {
+        if (delayNanos > 0) {
+            try {
+                Thread.sleep(delayNanos / 1_000_000, (int) (delayNanos % 1_000_000));
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        ManagedChannel channel = GrpcTraffic.channel(options.host(), options.grpcPort());
+        try {
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
+                    GRPCInferenceServiceGrpc.newBlockingStub(channel);
+            long timeoutMs = options.requestTimeout().toMillis();
+            while (System.nanoTime() < run.end) {
+                long t0 = System.nanoTime();
+                try {
+                    ModelInferResponse response = stub.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                            .modelInfer(request);
+                    long micros = (System.nanoTime() - t0) / 1000;
+                    String problem = options.verifyResponse() ? GrpcTraffic.problem(response) : null;
+                    if (problem != null) {
+                        run.fail(0, "verification", problem);
+                    } else {
+                        run.ok.increment();
+                        run.latency.recordValue(Math.max(1, micros));
+                    }
+                } catch (StatusRuntimeException e) {
+                    Status.Code code = e.getStatus().getCode();
+                    run.fail(0, "grpc " + code, e.getStatus().toString());
+                    if (code == Status.Code.UNAVAILABLE) {
+                        pause();
+                    }
+                }
+            }
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
     private Optional<ServerMetrics> scrapeQuietly() {
         try {
             return Optional.of(scrape());
@@ -243,13 +334,14 @@ public final class LoadTest {
         }
     }
 
-    private Report measure(byte[] body, ServerMetrics before) {
+    private Report measure(byte[] body, ModelInferRequest grpcRequest, ServerMetrics before) {
         Run run = new Run();
         byte[] head = KeepAliveConnection.postHead(URI.create(options.host()), predictPath(), body.length);
         List<Thread> users = new ArrayList<>();
         for (int u = 0; u < options.users(); u++) {
             long delayNanos = options.spawnRate() > 0 ? (long) (u / options.spawnRate() * 1e9) : 0;
-            Thread t = new Thread(() -> user(run, head, body, delayNanos), "user-" + u);
+            Thread t = new Thread(grpcRequest != null ? () -> grpcUser(run, grpcRequest, delayNanos)
+                    : () -> user(run, head, body, delayNanos), "user-" + u);
             t.setDaemon(true);
             users.add(t);
             t.start();

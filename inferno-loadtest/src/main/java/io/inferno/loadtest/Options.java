@@ -31,11 +31,21 @@ import java.util.regex.Pattern;
  * @param dims sizes for symbolic dimensions other than {@code batch} in generated payloads
  * @param headless no live progress line
  * @param json print the report as JSON
+ * @param protocol how predictions travel: the native REST API, or the Open Inference Protocol over gRPC
+ * @param grpcPort the server's gRPC port (with {@code --protocol grpc}; the host is {@code host}'s)
  */
 record Options(String host, int users, double spawnRate, Duration runTime, String model, OptionalLong version,
         boolean loadModel, Optional<String> adminToken, int warmup, boolean verifyResponse,
         Optional<Path> payloadFile, Duration requestTimeout, int batch, Map<String, Long> dims, boolean headless,
-        boolean json) {
+        boolean json, Protocol protocol, int grpcPort) {
+
+    /** How predictions travel (setup, describe and /metrics always use the REST API). */
+    enum Protocol {
+        /** {@code POST /v1/models/{name}:predict} with a JSON body. */
+        NATIVE,
+        /** {@code inference.GRPCInferenceService/ModelInfer} with raw tensor contents. */
+        GRPC
+    }
 
     static final String USAGE = """
             Usage: inferno-loadtest [options]
@@ -59,6 +69,9 @@ record Options(String host, int users, double spawnRate, Duration runTime, Strin
               --request-timeout SEC    seconds one request may take (default 30)
               --headless               no live progress line (implied when stderr is not a terminal)
               --json                   print the report as JSON on stdout
+              --protocol P             native (REST, JSON) or grpc (Open Inference Protocol, raw tensors;
+                                       setup and /metrics still use --host) (default native)
+              --grpc-port N            the server's gRPC port, on --host's host (default 8001)
               -h, --help               this help
 
             Exit status: 0 all requests succeeded; 1 some requests failed; 2 bad command line;
@@ -94,6 +107,8 @@ record Options(String host, int users, double spawnRate, Duration runTime, Strin
         Map<String, Long> dims = new LinkedHashMap<>();
         boolean headless = false;
         boolean json = false;
+        Protocol protocol = Protocol.NATIVE;
+        int grpcPort = 8001;
         List<String> problems = new ArrayList<>();
 
         for (int i = 0; i < args.length; i++) {
@@ -114,7 +129,7 @@ record Options(String host, int users, double spawnRate, Duration runTime, Strin
                 case "--json" -> json = true;
                 case "--host", "-u", "--users", "-r", "--spawn-rate", "-t", "--run-time", "--model-name",
                         "--model-version", "--admin-token", "--warmup", "--payload-file", "--request-timeout",
-                        "--batch", "--dim" -> {
+                        "--batch", "--dim", "--protocol", "--grpc-port" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             problems.add(arg + " needs a value");
@@ -137,6 +152,8 @@ record Options(String host, int users, double spawnRate, Duration runTime, Strin
                                 Math.round(positiveDouble(arg, value, problems) * 1000));
                         case "--batch" -> batch = (int) positive(arg, value, problems, 1_000_000);
                         case "--dim" -> dim(value, dims, problems);
+                        case "--protocol" -> protocol = protocol(value, problems);
+                        case "--grpc-port" -> grpcPort = (int) positive(arg, value, problems, 65535);
                         default -> throw new IllegalStateException(arg);
                     }
                 }
@@ -150,7 +167,19 @@ record Options(String host, int users, double spawnRate, Duration runTime, Strin
             throw new UsageException(String.join("\n", problems));
         }
         return Optional.of(new Options(host, users, spawnRate, runTime, model, version, loadModel, token, warmup,
-                verify, payload, timeout, batch, Map.copyOf(dims), headless, json));
+                verify, payload, timeout, batch, Map.copyOf(dims), headless, json, protocol, grpcPort));
+    }
+
+    private static Protocol protocol(String value, List<String> problems) {
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "native":
+                return Protocol.NATIVE;
+            case "grpc":
+                return Protocol.GRPC;
+            default:
+                problems.add("--protocol must be native or grpc, got '" + value + "'");
+                return Protocol.NATIVE;
+        }
     }
 
     private static String parseHost(String value, List<String> problems) {

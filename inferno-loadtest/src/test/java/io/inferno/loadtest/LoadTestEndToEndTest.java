@@ -44,9 +44,9 @@ class LoadTestEndToEndTest {
         server.shutdown();
     }
 
-    private record Result(int status, String out, String err) {}
+    record Result(int status, String out, String err) {}
 
-    private static Result run(String... args) {
+    static Result run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = LoadTest.run(args, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
