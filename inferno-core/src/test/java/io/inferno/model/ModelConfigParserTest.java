@@ -115,10 +115,10 @@ class ModelConfigParserTest {
                 "    - {name: tokens, dtype: int64, shape: [batch, seq]}\n"
                         + "    - {name: mask, dtype: bool, shape: [batch, seq], optional: true}\n"));
 
-        assertThat(config.signature().inputs()).containsExactly(
+        assertThat(config.signature().orElseThrow().inputs()).containsExactly(
                 TensorSpec.of("tokens", DType.INT64, Dim.BATCH, Dim.symbolic("seq")),
                 new TensorSpec("mask", DType.BOOL, List.of(Dim.BATCH, Dim.symbolic("seq")), true));
-        assertThat(config.signature().outputs()).containsExactly(
+        assertThat(config.signature().orElseThrow().outputs()).containsExactly(
                 TensorSpec.of("probs", DType.FLOAT32, Dim.BATCH, Dim.fixed(3)));
     }
 
@@ -126,7 +126,7 @@ class ModelConfigParserTest {
     void dimensionsAreFixedSymbolicOrAny() {
         ModelConfig config = parse(replace(BASE, "shape: [batch, seq]", "shape: [batch, seq, -1, 0, 7]"));
 
-        assertThat(config.signature().inputs().get(0).shape())
+        assertThat(config.signature().orElseThrow().inputs().get(0).shape())
                 .containsExactly(Dim.BATCH, Dim.symbolic("seq"), Dim.ANY, Dim.fixed(0), Dim.fixed(7));
     }
 
@@ -169,7 +169,7 @@ class ModelConfigParserTest {
     void optionalInputOfABatchableModelIsFine() {
         ModelConfig config = parse(replace(BASE, "shape: [batch, seq]}", "shape: [batch, seq], optional: true}"));
 
-        assertThat(config.signature().inputs().get(0).optional()).isTrue();
+        assertThat(config.signature().orElseThrow().inputs().get(0).optional()).isTrue();
         assertThat(config.batching().enabled()).isTrue();
     }
 
@@ -215,6 +215,76 @@ class ModelConfigParserTest {
         TestRepository.writeYaml(dir, replace(BASE, "torchscript", "onnx") + "file: model.onnx\n");
 
         assertThat(onnx.parse(dir, "clf", 1).format()).isEqualTo("onnx");
+    }
+
+    // ---- a format whose runtime reads the signature from the artifact ----
+
+    /** A format like onnx: one artifact, by default model.onnx, and signature optional. */
+    private static ModelConfigParser signatureFromArtifact() {
+        return new ModelConfigParser(Map.of("onnx",
+                FormatRules.artifactFile(List.of("model.onnx")).withOptionalSignature(),
+                "torchscript", TestFormats.TORCHSCRIPT));
+    }
+
+    private static final String NO_SIGNATURE = """
+            name: clf
+            version: 1
+            format: onnx
+            file: model.onnx
+            """;
+
+    @Test
+    void aFormatWhoseRulesMakeTheSignatureOptionalParsesWithoutOneAndBatchesByDefault() {
+        TestRepository.writeYaml(dir, NO_SIGNATURE);
+
+        ModelConfig config = signatureFromArtifact().parse(dir, "clf", 1);
+
+        assertThat(config.signature()).isEmpty();
+        assertThat(config.batching()).isEqualTo(BatchingConfig.DEFAULTS);
+    }
+
+    @Test
+    void withoutASignatureBatchingSettingsAreTakenAsForABatchableModel() {
+        TestRepository.writeYaml(dir, NO_SIGNATURE + "batching: {max_batch_size: 8, timeout_ms: 50}\n");
+
+        assertThat(signatureFromArtifact().parse(dir, "clf", 1).batching())
+                .isEqualTo(BatchingConfig.DEFAULTS.withMaxBatchSize(8).withTimeoutMs(50));
+    }
+
+    @Test
+    void withoutASignatureWarmupSamplesAreDecodedAndLeftForTheLoaderToMatch() {
+        TestRepository.writeYaml(dir, NO_SIGNATURE + "warmup:\n  - {x: {dtype: float32, shape: [1], data: [2]}}\n");
+
+        ModelConfig config = signatureFromArtifact().parse(dir, "clf", 1);
+
+        assertThat(config.warmup()).containsExactly(Map.of("x", Tensor.ofFloats(Shape.of(1), 2)));
+    }
+
+    @Test
+    void aSignatureWrittenForSuchAFormatIsParsedAsUsual() {
+        TestRepository.writeYaml(dir, replace(BASE, "torchscript", "onnx") + "file: model.onnx\n");
+
+        assertThat(signatureFromArtifact().parse(dir, "clf", 1).signature()).hasValueSatisfying(
+                s -> assertThat(s.inputNamesText()).isEqualTo("tokens"));
+    }
+
+    @Test
+    void otherFormatsStillRequireTheSignature() {
+        assertThat(problems(signatureFromArtifact(), "name: clf\nversion: 1\nformat: torchscript\n"))
+                .containsExactly("signature: required but missing");
+        assertThat(FormatRules.artifactFile().signatureOptional()).isFalse();
+        assertThat(new io.inferno.runtime.JavaRuntime().formatRules().signatureOptional()).isFalse();
+    }
+
+    @Test
+    void optionalSignatureRulesKeepTheirFileRules() {
+        FormatRules rules = FormatRules.artifactFile(List.of("model.onnx")).withOptionalSignature();
+
+        assertThat(rules.signatureOptional()).isTrue();
+        assertThat(rules.withOptionalSignature()).isEqualTo(rules);
+        assertThat(problems(new ModelConfigParser(Map.of("onnx", rules)), replace(NO_SIGNATURE, "file: model.onnx\n",
+                ""))).containsExactly("file: not set, and the version directory holds no model.onnx; add the artifact"
+                        + " or name it in file");
     }
 
     // ---- refused configurations: one problem each ----

@@ -65,8 +65,11 @@ public final class TorchScriptRuntime implements ModelRuntime {
     @Override
     public Model load(ModelContext context) {
         ModelConfig config = context.config();
+        // torchscript's rules require a signature in model.yaml: libtorch cannot tell forward's types
+        Signature signature = config.signature().orElseThrow(() -> new ModelLoadException(
+                context.resolve("model.yaml") + ": format torchscript needs a signature in model.yaml"));
         Path file = artifact(context);
-        List<String> problems = dtypeProblems(config.signature());
+        List<String> problems = dtypeProblems(signature);
         if (!problems.isEmpty()) {
             throw new ModelLoadException(context.resolve("model.yaml") + ": " + String.join("; ", problems));
         }
@@ -93,7 +96,7 @@ public final class TorchScriptRuntime implements ModelRuntime {
             throw e;
         }
         log.info("loaded {} from {} on {}", config.id(), file, device);
-        return new TorchScriptModel(config.id(), file.getFileName().toString(), config.signature(), model, engine);
+        return new TorchScriptModel(config.id(), file.getFileName().toString(), signature, model, engine);
     }
 
     /** The artifact: a regular file inside the version directory, also after following links. */
