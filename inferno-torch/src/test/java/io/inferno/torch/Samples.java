@@ -43,7 +43,9 @@ final class Samples {
     static synchronized RepositorySnapshot snapshot() {
         if (snapshot == null) {
             snapshot = new RepositoryScanner().scan(MODELS);
-            assertThat(snapshot.failures()).as("sample packages that fail to parse").isEmpty();
+            // the repository also holds ONNX samples, whose runtime (inferno-onnx) this module does not have
+            assertThat(snapshot.failures()).as("sample packages that fail to parse").allSatisfy(f -> assertThat(
+                    f.reason()).startsWith("format: unsupported format 'onnx'; supported: java, torchscript"));
         }
         return snapshot;
     }
