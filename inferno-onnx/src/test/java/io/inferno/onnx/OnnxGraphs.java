@@ -33,7 +33,7 @@ import java.util.Optional;
  * }</pre>
  */
 final class OnnxGraphs {
-    // TensorProto.DataType
+    // TensorProto.DataType in onnx.proto (ONNX Runtime's Java enum TensorInfo.OnnxTensorType numbers them otherwise)
     static final int FLOAT = 1;
     static final int UINT8 = 2;
     static final int INT8 = 3;

@@ -71,6 +71,7 @@ class OnnxRuntimeTest {
     }
 
     @Test
+    @SuppressWarnings("try") // Model.close() declares Exception
     void theClassifierAnswersAsItsTorchScriptTwinOnInputsOfAnySize() throws Exception {
         ModelLoader loader = Samples.loader(RuntimeOptions.DEFAULTS);
         ModelPackage ts = Samples.sample("my_classifier", 1);
