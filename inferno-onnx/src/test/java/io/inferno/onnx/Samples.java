@@ -18,6 +18,7 @@ import io.inferno.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,10 +69,13 @@ final class Samples {
         return (OnnxModel) model;
     }
 
-    /** The cases of {@code reference/<name>-<version>.json}. */
+    /**
+     * The cases of {@code reference/<name>-<version>.json}: the ONNX samples' from this module's resources, the
+     * TorchScript samples' from inferno-torch's.
+     */
     static List<Case> reference(String name, long version) {
         String resource = "/reference/" + name + "-" + version + ".json";
-        try (InputStream in = Samples.class.getResourceAsStream(resource)) {
+        try (InputStream in = referenceStream(resource)) {
             assertThat(in).as(resource).isNotNull();
             List<Case> cases = new ArrayList<>();
             for (JsonNode c : JSON.readTree(in).get("cases")) {
@@ -81,6 +85,16 @@ final class Samples {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** This module's references, else the TorchScript samples' in inferno-torch's test resources. */
+    private static InputStream referenceStream(String resource) throws IOException {
+        InputStream own = Samples.class.getResourceAsStream(resource);
+        if (own != null) {
+            return own;
+        }
+        Path torch = MODELS.resolve("../inferno-torch/src/test/resources" + resource);
+        return Files.isRegularFile(torch) ? Files.newInputStream(torch) : null;
     }
 
     private static Map<String, Tensor> tensors(JsonNode object) throws IOException {
