@@ -20,7 +20,9 @@ Writes, deterministically (fixed seeds, one thread):
 
 ``onnx`` exports only the ONNX samples. The ONNX classifier takes its weights from the committed
 ``models/my_classifier/1/model.ts``, so it is the same classifier as the TorchScript sample, and exporting it
-neither retrains nor rewrites any TorchScript file.
+neither retrains nor rewrites any TorchScript file. Use it unless the TorchScript samples themselves change: a full
+run rewrites every model.ts, and since TorchScript records this script's source line numbers, any edit of the
+script changes their bytes (not their weights or outputs).
 
 The exported files are committed, so a fresh clone needs neither this script nor Python.
 """
@@ -165,13 +167,15 @@ def dims(shape):
 
 def write_model_yaml(directory, name, version, inputs, outputs, max_batch_size, extra="",
                      fmt="torchscript", file="model.ts"):
-    """Writes model.yaml; with ``inputs`` and ``outputs`` both None it has no signature (ONNX reads the graph's)."""
+    """Writes model.yaml; with ``inputs`` and ``outputs`` both None it has no signature (ONNX reads the graph's),
+    with ``file`` None no ``file`` (the format's default)."""
     lines = [
         f"name: {name}",
         f"version: {version}",
         f"format: {fmt}",
-        f"file: {file}",
     ]
+    if file is not None:
+        lines.append(f"file: {file}")
     if inputs is not None:
         lines += ["signature:", "  inputs:"]
         for n, dtype, shape in inputs:
@@ -345,7 +349,7 @@ def export_classifier_onnx():
                        ["probs"], {"tokens": {0: "batch", 1: "seq"}, "probs": {0: "batch"}})
     write_model_yaml(os.path.dirname(path), "my_classifier_onnx", 1,
                      [("tokens", "int64", ["batch", "seq"])], [("probs", "float32", ["batch", NUM_CLASSES])],
-                     32, classifier_warmup(), fmt="onnx", file="model.onnx")
+                     32, classifier_warmup(), fmt="onnx", file=None)
     record_reference(model, ONNX_TEST_RESOURCES, "my_classifier_onnx", 1, ["tokens"], classifier_cases())
 
 
@@ -355,7 +359,7 @@ def export_mlp_onnx():
     gen = torch.Generator().manual_seed(10)
     path = export_onnx(model, "mlp_onnx", 1, (rounded(gen, 2, 16),), ["features"], ["scores"],
                        {"features": {0: "batch"}, "scores": {0: "batch"}})
-    write_model_yaml(os.path.dirname(path), "mlp_onnx", 1, None, None, 32, fmt="onnx", file="model.onnx")
+    write_model_yaml(os.path.dirname(path), "mlp_onnx", 1, None, None, 32, fmt="onnx", file=None)
     cases = [
         [torch.zeros(1, 16)],
         [rounded(gen, 1, 16)],

@@ -23,7 +23,14 @@ class PackagingGuideExamplesTest {
     @TempDir
     Path repository;
 
-    private final ModelConfigParser parser = TestFormats.parser();
+    /** The formats the guide's examples use: java, torchscript and onnx. */
+    private final ModelConfigParser parser = new ModelConfigParser(withOnnx());
+
+    private static java.util.Map<String, FormatRules> withOnnx() {
+        java.util.Map<String, FormatRules> rules = new java.util.HashMap<>(TestFormats.rules());
+        rules.put("onnx", TestFormats.ONNX);
+        return rules;
+    }
 
     private record Example(String name, long version, String yaml) {}
 
@@ -40,6 +47,7 @@ class PackagingGuideExamplesTest {
         Path dir = repository.resolve(example.name()).resolve(Long.toString(example.version()));
         TestRepository.writeYaml(dir, example.yaml());
         TestRepository.writeFile(dir.resolve("model.ts"), "");
+        TestRepository.writeFile(dir.resolve("model.onnx"), "");
         return parser.parse(dir, example.name(), example.version());
     }
 
@@ -47,7 +55,7 @@ class PackagingGuideExamplesTest {
     void guideExamplesWithoutWarmupAreAccepted() throws IOException {
         List<Example> examples = examples().stream().filter(e -> !e.yaml().contains("warmup:")).toList();
 
-        assertThat(examples).extracting(Example::name).contains("my_classifier", "echo");
+        assertThat(examples).extracting(Example::name).contains("my_classifier", "echo", "mlp_onnx");
         for (Example example : examples) {
             assertThat(parse(example).id()).isEqualTo(example.name() + ":" + example.version());
         }
@@ -57,7 +65,7 @@ class PackagingGuideExamplesTest {
     void guideExamplesWithWarmupAreAccepted() throws IOException {
         List<Example> examples = examples().stream().filter(e -> e.yaml().contains("warmup:")).toList();
 
-        assertThat(examples).extracting(Example::name).contains("scorer");
+        assertThat(examples).extracting(Example::name).contains("scorer", "my_classifier_onnx");
         for (Example example : examples) {
             assertThat(parse(example).warmup()).isNotEmpty();
         }

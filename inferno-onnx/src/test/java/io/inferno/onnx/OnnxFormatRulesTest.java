@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferno.model.BatchingConfig;
 import io.inferno.model.FormatRules;
+import io.inferno.model.TestFormats;
 import io.inferno.repository.RepositoryScanner;
 import io.inferno.repository.RepositorySnapshot;
 import io.inferno.runtime.Runtimes;
@@ -63,6 +64,11 @@ class OnnxFormatRulesTest {
 
         assertThat(rules).isEqualTo(FormatRules.artifactFile(List.of("model.onnx")).withOptionalSignature());
         assertThat(rules.signatureOptional()).isTrue();
+    }
+
+    @Test
+    void coreTestsStandInForTheseRulesFaithfully() {
+        assertThat(new OnnxRuntime().formatRules()).isEqualTo(TestFormats.ONNX);
     }
 
     @Test
