@@ -47,8 +47,8 @@ import java.util.regex.Pattern;
  * <p>The formats it accepts are those of the runtimes available, and each format's own fields ({@code file},
  * {@code entrypoint}) follow the {@link FormatRules} of its runtime; {@code Runtimes.configParser()} builds the
  * parser of an engine's runtimes. {@code signature} is required unless the format's rules make it
- * {@linkplain FormatRules#signatureOptional() optional}. The parser checks only what holds for every format: each of those fields is a
- * non-empty string and {@code file} a plain file name inside the version directory.
+ * {@linkplain FormatRules#signatureOptional() optional}. The parser checks only what holds for every format: each
+ * of those fields is a non-empty string and {@code file} a plain file name inside the version directory.
  *
  * <p>The parser reads {@code <version directory>/model.yaml} (at most {@link #MAX_FILE_BYTES}) and nothing else;
  * format rules may check whether a default artifact exists. Keeping the directory inside a repository is the

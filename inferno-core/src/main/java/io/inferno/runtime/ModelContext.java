@@ -51,7 +51,8 @@ public record ModelContext(Path directory, ModelConfig config, RuntimeOptions op
         try {
             Path real = file.toRealPath();
             if (!real.startsWith(dir.toRealPath())) {
-                throw new ModelLoadException(file + ": model file links to " + real + ", outside the version directory");
+                throw new ModelLoadException(file + ": model file links to " + real
+                        + ", outside the version directory");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,10 @@ public final class OnnxRuntime implements ModelRuntime {
 
     /** The longest reason quoted from ONNX Runtime. */
     static final int MAX_REASON = 300;
+
+    /** {@code /onnxruntime_src/<file>:<line> <C++ function>(<parameters>) }, which prefixes some of its reasons. */
+    private static final Pattern CPP_LOCATION =
+            Pattern.compile("/onnxruntime_src/\\S+:\\d+ [\\w:~<>]+\\((?:[^()]|\\([^()]*\\))*\\) ");
 
     private static final Logger log = LoggerFactory.getLogger(OnnxRuntime.class);
 
@@ -142,10 +147,13 @@ public final class OnnxRuntime implements ModelRuntime {
 
     /**
      * ONNX Runtime's reason in one line, without the error-code prefix its Java API adds ("Error code -
-     * ORT_INVALID_ARGUMENT - message: "), at most {@value #MAX_REASON} characters.
+     * ORT_INVALID_ARGUMENT - message: ") and without the C++ source location and function signature some messages
+     * carry ("/onnxruntime_src/onnxruntime/core/graph/model.cc:165 onnxruntime::Model::Model(...) "), at most
+     * {@value #MAX_REASON} characters.
      */
     static String reason(OrtException e) {
-        String text = message(e).replaceFirst("^Error code - \\w+ - message: ", "").strip();
+        String text = message(e).replaceFirst("^Error code - \\w+ - message: ", "");
+        text = CPP_LOCATION.matcher(text).replaceAll("").strip();
         text = text.lines().map(String::strip).filter(l -> !l.isEmpty()).reduce((a, b) -> a + " " + b).orElse(text);
         return text.length() <= MAX_REASON ? text : text.substring(0, MAX_REASON - 3) + "...";
     }

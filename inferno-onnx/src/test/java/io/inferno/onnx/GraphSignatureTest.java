@@ -8,6 +8,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.inferno.ModelLoadException;
+import io.inferno.codec.Codec;
+import io.inferno.model.BatchingConfig;
+import io.inferno.model.ModelConfig;
+import io.inferno.runtime.Model;
+import io.inferno.runtime.ModelLoader;
+import io.inferno.runtime.RuntimeOptions;
 import io.inferno.model.Dim;
 import io.inferno.model.Signature;
 import io.inferno.model.TensorSpec;
@@ -137,10 +143,11 @@ class GraphSignatureTest {
 
         assertThatThrownBy(() -> OnnxGraphs.load(dir, wrong))
                 .isInstanceOf(ModelLoadException.class)
-                .hasMessageEndingWith("signature: input 'a' dimension 1 is 4 in model.yaml, 3 in the graph ([batch, 3]);"
-                        + " input 'z' is not an input of the graph (its inputs: a, b); the graph's input 'b' int64"
-                        + " [batch, seq] is missing from model.yaml's signature (ONNX Runtime runs a graph only with"
-                        + " all of its inputs); output 'q' is not an output of the graph (its outputs: c, s, y)");
+                .hasMessageEndingWith("signature: input 'a' dimension 1 is 4 in model.yaml, 3 in the graph"
+                        + " ([batch, 3]); input 'z' is not an input of the graph (its inputs: a, b); the graph's"
+                        + " input 'b' int64 [batch, seq] is missing from model.yaml's signature (ONNX Runtime runs a"
+                        + " graph only with all of its inputs); output 'q' is not an output of the graph (its outputs:"
+                        + " c, s, y)");
     }
 
     @Test
@@ -197,6 +204,28 @@ class GraphSignatureTest {
         try (OnnxModel model = OnnxGraphs.load(dir, Optional.empty())) {
             assertThat(model.signature()).contains(signature(List.of(new TensorSpec("x", DType.FLOAT32, expected,
                     false)), List.of(new TensorSpec("y", DType.FLOAT32, expected, false))));
+        }
+    }
+
+    @Test
+    @SuppressWarnings("try") // Model.close() declares Exception
+    void aGraphWithAFixedBatchServesWithoutASignatureOnlyWithBatchingOff() throws Exception {
+        Path dir = fixedBatch();
+        ModelConfig batching = OnnxGraphs.config("fixed", Optional.empty());
+        ModelLoader loader = Samples.loader(RuntimeOptions.DEFAULTS);
+
+        assertThatThrownBy(() -> loader.load(dir, batching))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(dir.resolve("model.yaml") + ": with the signature the onnx runtime read from the"
+                        + " artifact, inputs x float32 [1, 3]; outputs y float32 [1, 3]: batching: the model cannot"
+                        + " batch, because input 'x' [1, 3], output 'y' [1, 3] have no leading batch dimension; set"
+                        + " batching.max_batch_size: 1, or declare a signature");
+
+        ModelConfig unbatched = new ModelConfig("fixed", 1, "onnx", Optional.empty(), Optional.of("model.onnx"),
+                Optional.empty(), BatchingConfig.UNBATCHED, 1, Codec.JSON, List.of());
+        try (Model model = loader.load(dir, unbatched)) {
+            assertThat(ModelLoader.servedConfig(dir, unbatched, model).signature().orElseThrow().inputs())
+                    .containsExactly(TensorSpec.of("x", DType.FLOAT32, Dim.fixed(1), Dim.fixed(3)));
         }
     }
 

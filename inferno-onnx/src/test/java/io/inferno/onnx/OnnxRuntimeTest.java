@@ -125,12 +125,15 @@ class OnnxRuntimeTest {
                 broken("missing file", dir -> {}, "model.onnx: model file not found (model.yaml file: model.onnx)"),
                 broken("directory in place of the file", dir -> mkdirs(dir.resolve("model.onnx")),
                         "model.onnx: model file is not a regular file"),
-                broken("truncated file", dir -> truncated(dir), "model.onnx: cannot load it as ONNX: Load model from {dir}/model.onnx failed:Protobuf parsing"
-                        + " failed. (expected an ONNX model, such as torch.onnx.export writes)"),
+                broken("truncated file", dir -> truncated(dir), "model.onnx: cannot load it as ONNX: Load model from"
+                        + " {dir}/model.onnx failed:Protobuf parsing failed. (expected an ONNX model, such as"
+                        + " torch.onnx.export writes)"),
                 broken("a TorchScript file", dir -> copy(Samples.MODELS.resolve("torchscript/1/model.ts"), dir),
                         "model.onnx: cannot load it as ONNX: Load model from {dir}/model.onnx failed:Protobuf"
                                 + " parsing failed. (expected an ONNX model, such as torch.onnx.export writes)"),
-                broken("an empty file", dir -> write(dir, new byte[0]), "model.onnx: cannot load it as ONNX: "),
+                broken("an empty file", dir -> write(dir, new byte[0]), "model.onnx: cannot load it as ONNX: Load model"
+                        + " from {dir}/model.onnx failed:ModelProto does not have a graph. (expected an ONNX model,"
+                        + " such as torch.onnx.export writes)"),
                 broken("a graph that disagrees with the signature", dir -> copyOf("mlp_onnx", dir),
                         "model.onnx: the graph disagrees with model.yaml's signature: input 'features' dimension 1 is"
                                 + " 8 in model.yaml, 16 in the graph ([batch, 16])"));
