@@ -463,9 +463,16 @@ public final class ModelConfigParser {
         }
     }
 
-    /** Where a well-known format comes from, for the message that refuses it. */
-    private static String moduleHint(String format) {
-        return format.equals("torchscript") ? " (add the inferno-torch module to the class path)" : "";
+    /**
+     * Where the runtime of a well-known format comes from, for messages that refuse the format, such as
+     * {@code " (add the inferno-onnx module to the class path)"}; empty for other formats.
+     */
+    public static String moduleHint(String format) {
+        return switch (format) {
+            case "torchscript" -> " (add the inferno-torch module to the class path)";
+            case "onnx" -> " (add the inferno-onnx module to the class path)";
+            default -> "";
+        };
     }
 
     private static Optional<Dim> symbol(String name) {

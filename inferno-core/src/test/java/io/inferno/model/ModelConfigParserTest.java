@@ -442,11 +442,13 @@ class ModelConfigParserTest {
     }
 
     @Test
-    void withoutRuntimesEveryFormatIsRefusedAndTorchScriptSaysWhichModuleAddsIt() {
+    void withoutRuntimesEveryFormatIsRefusedAndTorchScriptAndOnnxSayWhichModuleAddsThem() {
         ModelConfigParser none = new ModelConfigParser(Map.of());
 
         assertThat(problems(none, BASE)).containsExactly("format: unsupported format 'torchscript'; supported: none"
                 + " (add the inferno-torch module to the class path)");
+        assertThat(problems(none, replace(BASE, "torchscript", "onnx"))).containsExactly("format: unsupported format"
+                + " 'onnx'; supported: none (add the inferno-onnx module to the class path)");
     }
 
     @Test
@@ -522,7 +524,8 @@ class ModelConfigParserTest {
                         + " signature, version, warmup",
                 "name: 'other' does not match the model directory 'clf'",
                 "version: expected an integer >= 1, got the string '1'",
-                "format: unsupported format 'onnx'; supported: java, torchscript",
+                "format: unsupported format 'onnx'; supported: java, torchscript (add the inferno-onnx module to the"
+                        + " class path)",
                 "signature.inputs[1].name: duplicate input name 'tokens', also at signature.inputs[0]",
                 "signature.inputs[1].dtype: unsupported dtype 'float33'; supported: " + DType.supportedNames(),
                 "signature.inputs[1].shape[1]: expected a size >= 0, -1 (any size) or a symbolic name such as batch"

@@ -16,9 +16,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every complete model.yaml example in docs/model-packaging.md is accepted, so the guide cannot rot. */
 class PackagingGuideExamplesTest {
     private static final Path GUIDE = Path.of("..", "docs", "model-packaging.md");
-    /** A YAML block whose first line names its place: {@code # models/<name>/<version>/model.yaml}. */
-    private static final Pattern EXAMPLE =
-            Pattern.compile("```yaml\\n# models/([^/]+)/(\\d+)/model\\.yaml[^\\n]*\\n(.*?)```", Pattern.DOTALL);
+    /**
+     * A YAML block whose first line names its place: {@code # models/<name>/<version>/model.yaml}; indented as a
+     * whole when it belongs to a list item.
+     */
+    private static final Pattern EXAMPLE = Pattern.compile(
+            "^( *)```yaml\\n\\1# models/([^/]+)/(\\d+)/model\\.yaml[^\\n]*\\n(.*?)^\\1```",
+            Pattern.DOTALL | Pattern.MULTILINE);
 
     @TempDir
     Path repository;
@@ -38,7 +42,10 @@ class PackagingGuideExamplesTest {
         Matcher m = EXAMPLE.matcher(Files.readString(GUIDE));
         List<Example> examples = new ArrayList<>();
         while (m.find()) {
-            examples.add(new Example(m.group(1), Long.parseLong(m.group(2)), m.group(3)));
+            String indent = m.group(1);
+            String yaml = m.group(4).lines().map(l -> l.startsWith(indent) ? l.substring(indent.length()) : l)
+                    .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+            examples.add(new Example(m.group(2), Long.parseLong(m.group(3)), yaml));
         }
         return examples;
     }
