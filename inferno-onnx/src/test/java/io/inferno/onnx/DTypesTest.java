@@ -12,6 +12,7 @@ import io.inferno.model.TensorSpec;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
+import io.inferno.testing.ElementSamples;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -80,28 +81,6 @@ class DTypesTest {
         assertThat(OnnxTypes.toInferno(type)).isEmpty();
     }
 
-    /** {@code count} elements of {@code dtype} with varied bit patterns (bools 0 or 1, floats finite). */
-    private static Tensor sample(DType dtype, int count) {
-        ByteBuffer b = ByteBuffer.allocate(count * dtype.itemSize()).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < count; i++) {
-            double v = (i * 37 % 23) - 11.25;
-            switch (dtype) {
-                case BOOL -> b.put((byte) (i % 3 == 0 ? 1 : 0));
-                case UINT8, INT8 -> b.put((byte) (i * 37));
-                case INT16 -> b.putShort((short) (i * 0x0101 - 77));
-                case INT32 -> b.putInt(i * 0x01010101 - 77);
-                case INT64 -> b.putLong(i * 0x0101010101010101L - 77);
-                case FLOAT16 -> b.putShort((short) (0x3C00 + i * 0x0101)); // finite halves from 1.0 up
-                case BFLOAT16 -> b.putShort((short) (0x3F80 + i * 0x0101)); // finite bfloat16s from 1.0 up
-                case FLOAT32 -> b.putFloat((float) v);
-                case FLOAT64 -> b.putDouble(v / 3);
-                default -> throw new AssertionError(dtype);
-            }
-        }
-        b.flip();
-        return Tensor.wrap(dtype, Shape.of(count / 3, 3), b);
-    }
-
     /** The onnx.proto number of each dtype's element type. */
     private static final Map<DType, Integer> PROTO = Map.of(DType.BOOL, OnnxGraphs.BOOL, DType.UINT8, OnnxGraphs.UINT8,
             DType.INT8, OnnxGraphs.INT8, DType.INT16, OnnxGraphs.INT16, DType.INT32, OnnxGraphs.INT32, DType.INT64,
@@ -120,7 +99,7 @@ class DTypesTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void everyDtypeComesBackBitForBitFromAnIdentityGraph(DType dtype) throws Exception {
-        Tensor x = sample(dtype, 12);
+        Tensor x = ElementSamples.varied(dtype, 12);
         try (OnnxModel model = identity(dtype)) {
             assertThat(model.predict(Map.of("x", x)).get("y")).isEqualTo(x);
             Tensor empty = Tensor.wrap(dtype, Shape.of(0, 3), ByteBuffer.allocate(0));
@@ -158,24 +137,15 @@ class DTypesTest {
             assertThat(out.get("bool")).isEqualTo(Tensor.ofBooleans(Shape.of(4), false, true, true, true));
             assertThat(out.get("uint8").toByteArray()).containsExactly(0, 1, 2, 100);
             assertThat(out.get("int8").toByteArray()).containsExactly(0, 1, 2, 100);
-            assertThat(shorts(out.get("int16"))).containsExactly(0, 1, 2, 100);
+            assertThat(ElementSamples.shorts(out.get("int16"))).containsExactly(0, 1, 2, 100);
             assertThat(out.get("int32").toIntArray()).containsExactly(0, 1, 2, 100);
             assertThat(out.get("int64").toLongArray()).containsExactly(0, 1, 2, 100);
-            assertThat(shorts(out.get("float16"))).containsExactly(0x0000, 0x3C00, 0x4100, 0x5640);
-            assertThat(shorts(out.get("bfloat16"))).containsExactly(0x0000, 0x3F80, 0x4020, 0x42C8);
+            assertThat(ElementSamples.shorts(out.get("float16"))).containsExactly(0x0000, 0x3C00, 0x4100, 0x5640);
+            assertThat(ElementSamples.shorts(out.get("bfloat16"))).containsExactly(0x0000, 0x3F80, 0x4020, 0x42C8);
             assertThat(out.get("float32").toFloatArray()).containsExactly(0f, 1f, 2.5f, 100f);
             assertThat(out.get("float64").toDoubleArray()).containsExactly(0d, 1d, 2.5d, 100d);
             assertThat(out.values()).allSatisfy(t -> assertThat(t.dtype().wireName()).isIn(out.keySet()));
         }
-    }
-
-    private static int[] shorts(Tensor t) {
-        ByteBuffer b = t.data();
-        int[] out = new int[b.remaining() / 2];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = b.getShort() & 0xFFFF;
-        }
-        return out;
     }
 
     @Test

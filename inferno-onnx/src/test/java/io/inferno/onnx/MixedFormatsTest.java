@@ -1,7 +1,7 @@
 package io.inferno.onnx;
 
-import static io.inferno.onnx.Samples.assertClose;
 import static io.inferno.testing.Await.done;
+import static io.inferno.testing.ReferenceCases.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferno.Inferno;
@@ -13,6 +13,7 @@ import io.inferno.model.Dim;
 import io.inferno.model.TensorSpec;
 import io.inferno.tensor.DType;
 import io.inferno.testing.Await;
+import io.inferno.testing.ReferenceCases;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -47,7 +48,7 @@ class MixedFormatsTest {
 
             for (String name : List.of("my_classifier", "my_classifier_onnx", "mlp_onnx", "torchscript", "multi_io")) {
                 long version = done(inferno.describe(name, OptionalLong.empty())).version();
-                for (Samples.Case c : Samples.reference(name, version)) {
+                for (ReferenceCases.Case c : Samples.reference(name, version)) {
                     Prediction p = done(inferno.predict(PredictRequest.of(name, c.inputs())));
                     c.outputs().forEach((output, want) -> assertClose(p.output(output), want, name + " " + output));
                 }
@@ -66,7 +67,7 @@ class MixedFormatsTest {
     void hotSwapsBetweenATorchScriptAndAnOnnxVersionUnderLoadFailNoRequest() throws Exception {
         copySample("my_classifier", 1, "clf", 1); // TorchScript
         copySample("my_classifier_onnx", 1, "clf", 2); // the same classifier, as ONNX
-        List<Samples.Case> cases = Samples.reference("my_classifier_onnx", 1);
+        List<ReferenceCases.Case> cases = Samples.reference("my_classifier_onnx", 1);
         try (Inferno inferno = Inferno.builder().repository(repo).build()) {
             done(inferno.ready());
             done(inferno.load("clf", 1));
@@ -85,7 +86,7 @@ class MixedFormatsTest {
                 int caller = c;
                 clients.add(pool.submit(() -> {
                     for (int i = 0; running.get() && i < 100_000; i++) {
-                        Samples.Case c1 = cases.get((caller + i) % cases.size());
+                        ReferenceCases.Case c1 = cases.get((caller + i) % cases.size());
                         try {
                             Prediction p = done(inferno.predict(PredictRequest.of("clf", c1.inputs())));
                             assertClose(p.output("probs"), c1.outputs().get("probs"), "clf:" + p.version());

@@ -7,6 +7,7 @@ import io.inferno.ModelLoadException;
 import io.inferno.repository.ModelPackage;
 import io.inferno.runtime.Device;
 import io.inferno.runtime.RuntimeOptions;
+import io.inferno.testing.ReferenceCases;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
@@ -47,8 +48,8 @@ class OnnxEngineTest {
         ModelPackage p = Samples.sample("mlp_onnx", 1);
         RuntimeOptions two = new RuntimeOptions(Device.CPU, OptionalInt.of(2), OptionalInt.of(2));
         try (OnnxModel model = (OnnxModel) Samples.loader(two).load(p.directory(), p.config())) {
-            Samples.Case c = Samples.reference("mlp_onnx", 1).get(2);
-            Samples.assertClose(model.predict(c.inputs()).get("scores"), c.outputs().get("scores"), "two threads");
+            ReferenceCases.Case c = Samples.reference("mlp_onnx", 1).get(2);
+            ReferenceCases.assertClose(model.predict(c.inputs()).get("scores"), c.outputs().get("scores"), "two threads");
         }
     }
 

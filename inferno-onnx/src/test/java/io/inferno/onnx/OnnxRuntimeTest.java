@@ -1,6 +1,6 @@
 package io.inferno.onnx;
 
-import static io.inferno.onnx.Samples.assertClose;
+import static io.inferno.testing.ReferenceCases.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,6 +18,7 @@ import io.inferno.runtime.Runtimes;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
+import io.inferno.testing.ReferenceCases;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -61,7 +62,7 @@ class OnnxRuntimeTest {
     @MethodSource("samples")
     void reproducesTheReferenceOutputsOfEverySample(String name, long version) throws Exception {
         try (OnnxModel model = Samples.load(name, version)) {
-            for (Samples.Case c : Samples.reference(name, version)) {
+            for (ReferenceCases.Case c : Samples.reference(name, version)) {
                 Map<String, Tensor> outputs = model.predict(c.inputs());
                 assertThat(outputs).containsOnlyKeys(c.outputs().keySet());
                 c.outputs().forEach((output, want) -> assertClose(outputs.get(output), want,
@@ -78,7 +79,7 @@ class OnnxRuntimeTest {
         try (OnnxModel onnx = Samples.load("my_classifier_onnx", 1);
                 Model torch = loader.load(ts.directory(), ts.config())) {
             for (int[] size : new int[][] {{1, 1}, {1, 32}, {7, 5}, {32, 32}, {3, 100}}) {
-                Map<String, Tensor> in = Map.of("tokens", Samples.tokens(size[0], size[1], size[0] * 100L + size[1]));
+                Map<String, Tensor> in = Map.of("tokens", ReferenceCases.tokens(size[0], size[1], size[0] * 100L + size[1]));
                 assertClose(onnx.predict(in).get("probs"), torch.predict(in).get("probs"),
                         "probs for " + Arrays.toString(size));
             }
@@ -159,7 +160,7 @@ class OnnxRuntimeTest {
                 .hasMessageContaining(message.replace("{dir}", dir.toString()));
 
         try (OnnxModel good = Samples.load("mlp_onnx", 1)) {
-            Samples.Case c = Samples.reference("mlp_onnx", 1).get(2);
+            ReferenceCases.Case c = Samples.reference("mlp_onnx", 1).get(2);
             assertClose(good.predict(c.inputs()).get("scores"), c.outputs().get("scores"), "mlp_onnx after a failure");
         }
     }
