@@ -165,19 +165,6 @@ class OnnxRuntimeTest {
         }
     }
 
-    @Test
-    void refusesAModelFileOutsideTheVersionDirectory() throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("escape/1"));
-        copyOf("mlp_onnx", tmp.resolve("escape"));
-        ModelConfig config = new ModelConfig("escape", 1, "onnx", Optional.empty(), Optional.of("../model.onnx"),
-                MLP, io.inferno.model.BatchingConfig.DEFAULTS, 1, io.inferno.codec.Codec.JSON, List.of());
-
-        assertThatThrownBy(() -> new OnnxRuntime().load(
-                new io.inferno.runtime.ModelContext(dir, config, RuntimeOptions.DEFAULTS)))
-                .isInstanceOf(ModelLoadException.class)
-                .hasMessageContaining("model file '../model.onnx' is outside the version directory");
-    }
-
     // ---------------------------------------------------------------------------------------------------------
     // Devices
 
