@@ -37,8 +37,8 @@ public interface Model extends AutoCloseable {
      * against it (warmup or dry run, outputs), requests are validated against it, and describing the version
      * shows it. A runtime that reads it must name a leading dimension that varies {@code batch}, so that the model
      * can batch. When model.yaml declares a signature, the declared one is served, and the runtime should have
-     * checked at load that the artifact agrees with it. Called once, right after the runtime's load, on the
-     * loading thread.
+     * checked at load that the artifact agrees with it. Called on the loading thread after the runtime's load,
+     * before any prediction; it must return the same signature every time.
      */
     default Optional<Signature> signature() {
         return Optional.empty();
