@@ -1,16 +1,28 @@
 #!/usr/bin/python3
-"""Export the sample model repository's TorchScript models, and their reference outputs.
+"""Export the sample model repository's TorchScript and ONNX models, and their reference outputs.
 
 Run from the repository root with Debian's torch (``apt-get install -y python3-torch``; no PyPI needed):
 
-    /usr/bin/python3 scripts/export_models.py
+    /usr/bin/python3 scripts/export_models.py        # everything
+    /usr/bin/python3 scripts/export_models.py onnx   # only the ONNX samples
 
 Writes, deterministically (fixed seeds, one thread):
 
-* ``models/<name>/<version>/model.ts`` and ``model.yaml`` for every sample model;
+* ``models/<name>/<version>/model.ts`` and ``model.yaml`` for every TorchScript sample model;
 * ``inferno-torch/src/test/resources/reference/<name>-<version>.json``: fixed inputs and the outputs of the
   *saved* file, reloaded with ``torch.jit.load``, in the Inferno tensor payload format;
-* ``inferno-torch/src/test/resources/broken/``: artifacts for load-failure tests.
+* ``inferno-torch/src/test/resources/broken/``: artifacts for load-failure tests;
+* ``models/my_classifier_onnx/1/`` and ``models/mlp_onnx/1/``: ``model.onnx`` (``torch.onnx.export``, opset 13,
+  dynamic batch axis; Debian's torch needs no ``onnx`` package for it) and ``model.yaml`` (the MLP's has no
+  signature: the ONNX runtime reads it from the graph);
+* ``inferno-onnx/src/test/resources/reference/<name>-<version>.json``: fixed inputs and the outputs of the
+  exported PyTorch module (there is no ONNX Runtime for Python here; the Java tests compare against these).
+
+``onnx`` exports only the ONNX samples. The ONNX classifier takes its weights from the committed
+``models/my_classifier/1/model.ts``, so it is the same classifier as the TorchScript sample, and exporting it
+neither retrains nor rewrites any TorchScript file. Use it unless the TorchScript samples themselves change: a full
+run rewrites every model.ts, and since TorchScript records this script's source line numbers, any edit of the
+script changes their bytes (not their weights or outputs).
 
 The exported files are committed, so a fresh clone needs neither this script nor Python.
 """
@@ -28,6 +40,8 @@ from torch import Tensor, nn
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "models")
 TEST_RESOURCES = os.path.join(ROOT, "inferno-torch", "src", "test", "resources")
+ONNX_TEST_RESOURCES = os.path.join(ROOT, "inferno-onnx", "src", "test", "resources")
+ONNX_OPSET = 13
 
 VOCAB = 1000
 NUM_CLASSES = 4
@@ -92,6 +106,19 @@ class MultiIO(nn.Module):
         return {"probs": probs, "total": total}
 
 
+class MLP(nn.Module):
+    """``features`` [batch, 16] -> ``scores`` [batch, 3]: two hidden layers of 64 with ReLU, softmax at the end."""
+
+    def __init__(self, seed: int):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.layers = nn.Sequential(
+            nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 3))
+
+    def forward(self, features: Tensor) -> Tensor:
+        return torch.softmax(self.layers(features), dim=-1)
+
+
 class Arity3(nn.Module):
     """A valid TorchScript model whose forward takes three tensors (paired with a 1-input signature in tests)."""
 
@@ -138,20 +165,24 @@ def dims(shape):
     return "[" + ", ".join(str(d) for d in shape) + "]"
 
 
-def write_model_yaml(directory, name, version, inputs, outputs, max_batch_size, extra=""):
+def write_model_yaml(directory, name, version, inputs, outputs, max_batch_size, extra="",
+                     fmt="torchscript", file="model.ts"):
+    """Writes model.yaml; with ``inputs`` and ``outputs`` both None it has no signature (ONNX reads the graph's),
+    with ``file`` None no ``file`` (the format's default)."""
     lines = [
         f"name: {name}",
         f"version: {version}",
-        "format: torchscript",
-        "file: model.ts",
-        "signature:",
-        "  inputs:",
+        f"format: {fmt}",
     ]
-    for n, dtype, shape in inputs:
-        lines += [f"    - name: {n}", f"      dtype: {dtype}", f"      shape: {dims(shape)}"]
-    lines.append("  outputs:")
-    for n, dtype, shape in outputs:
-        lines += [f"    - name: {n}", f"      dtype: {dtype}", f"      shape: {dims(shape)}"]
+    if file is not None:
+        lines.append(f"file: {file}")
+    if inputs is not None:
+        lines += ["signature:", "  inputs:"]
+        for n, dtype, shape in inputs:
+            lines += [f"    - name: {n}", f"      dtype: {dtype}", f"      shape: {dims(shape)}"]
+        lines.append("  outputs:")
+        for n, dtype, shape in outputs:
+            lines += [f"    - name: {n}", f"      dtype: {dtype}", f"      shape: {dims(shape)}"]
     lines += ["batching:", f"  max_batch_size: {max_batch_size}", "  max_batch_latency_ms: 5"]
     with open(os.path.join(directory, "model.yaml"), "w") as f:
         f.write("\n".join(lines) + "\n" + extra)
@@ -175,18 +206,22 @@ def export(module: nn.Module, name: str, version: int) -> str:
 
 def write_reference(path: str, name: str, version: int, input_names, cases):
     """Runs the saved file (reloaded, as a runtime would) on each case and records its outputs."""
-    loaded = torch.jit.load(path)
+    record_reference(torch.jit.load(path), TEST_RESOURCES, name, version, input_names, cases)
+
+
+def record_reference(module, resources: str, name: str, version: int, input_names, cases):
+    """Runs ``module`` on each case and writes ``<resources>/reference/<name>-<version>.json``."""
     recorded = []
     with torch.inference_mode():
         for inputs in cases:
-            out = loaded(*inputs)
+            out = module(*inputs)
             if isinstance(out, Tensor):
                 out = {OUTPUT_NAMES[name][0]: out}
             recorded.append({
                 "inputs": {n: payload(t) for n, t in zip(input_names, inputs)},
                 "outputs": {n: payload(out[n]) for n in OUTPUT_NAMES[name]},
             })
-    ref_dir = os.path.join(TEST_RESOURCES, "reference")
+    ref_dir = os.path.join(resources, "reference")
     os.makedirs(ref_dir, exist_ok=True)
     with open(os.path.join(ref_dir, f"{name}-{version}.json"), "w") as f:
         f.write('{"cases": [\n')
@@ -194,7 +229,8 @@ def write_reference(path: str, name: str, version: int, input_names, cases):
         f.write("\n]}\n")
 
 
-OUTPUT_NAMES = {"torchscript": ["y"], "my_classifier": ["probs"], "multi_io": ["probs", "total"]}
+OUTPUT_NAMES = {"torchscript": ["y"], "my_classifier": ["probs"], "multi_io": ["probs", "total"],
+                "my_classifier_onnx": ["probs"], "mlp_onnx": ["scores"]}
 
 
 def rounded(gen: torch.Generator, *shape) -> Tensor:
@@ -216,14 +252,12 @@ def export_linear():
         write_reference(path, "torchscript", version, ["x"], cases)
 
 
-def export_classifier():
-    torch.manual_seed(42)
-    model = TextClassifier()
-    accuracy = train_classifier(model)
-    print(f"my_classifier: held-out accuracy on the synthetic task {accuracy:.3f}")
-    path = export(model, "my_classifier", 1)
-    warmup_tokens = [[5, 260, 517, 780, 13, 999, 0, 421]]
-    warmup = (
+CLASSIFIER_WARMUP_TOKENS = [[5, 260, 517, 780, 13, 999, 0, 421]]
+
+
+def classifier_warmup():
+    warmup_tokens = CLASSIFIER_WARMUP_TOKENS
+    return (
         "concurrency:\n"
         "  max_concurrency: 1\n"
         "warmup:\n"
@@ -232,17 +266,28 @@ def export_classifier():
         f"      shape: [1, {len(warmup_tokens[0])}]\n"
         f"      data: {json.dumps(warmup_tokens)}\n"
     )
-    write_model_yaml(os.path.dirname(path), "my_classifier", 1,
-                     [("tokens", "int64", ["batch", "seq"])], [("probs", "float32", ["batch", NUM_CLASSES])],
-                     32, warmup)
+
+
+def classifier_cases():
     gen = torch.Generator().manual_seed(8)
-    cases = [
-        [torch.tensor(warmup_tokens)],
+    return [
+        [torch.tensor(CLASSIFIER_WARMUP_TOKENS)],
         [synthetic_batch(gen, 1, 16)[0]],
         [synthetic_batch(gen, 3, 16)[0]],
         [synthetic_batch(gen, 3, 32)[0]],
     ]
-    write_reference(path, "my_classifier", 1, ["tokens"], cases)
+
+
+def export_classifier():
+    torch.manual_seed(42)
+    model = TextClassifier()
+    accuracy = train_classifier(model)
+    print(f"my_classifier: held-out accuracy on the synthetic task {accuracy:.3f}")
+    path = export(model, "my_classifier", 1)
+    write_model_yaml(os.path.dirname(path), "my_classifier", 1,
+                     [("tokens", "int64", ["batch", "seq"])], [("probs", "float32", ["batch", NUM_CLASSES])],
+                     32, classifier_warmup())
+    write_reference(path, "my_classifier", 1, ["tokens"], classifier_cases())
 
 
 def export_multi_io():
@@ -275,6 +320,54 @@ def export_broken():
     torch.jit.script(Arity3().eval()).save(os.path.join(broken, "arity3.ts"))
 
 
+# --------------------------------------------------------------------------------------------------------------
+# ONNX
+
+
+def export_onnx(module: nn.Module, name: str, version: int, example, input_names, output_names,
+                dynamic_axes) -> str:
+    """``torch.onnx.export`` at opset 13 with the given dynamic axes; returns the path of model.onnx."""
+    directory = os.path.join(MODELS, name, str(version))
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, "model.onnx")
+    module.eval()
+    # With gradients on: under no_grad, eval-mode transformer layers take a fused "fast path"
+    # (aten::_transformer_encoder_layer_fwd) that has no ONNX export.
+    with torch.enable_grad():
+        torch.onnx.export(module, example, path, opset_version=ONNX_OPSET, input_names=input_names,
+                          output_names=output_names, dynamic_axes=dynamic_axes, do_constant_folding=True)
+    return path
+
+
+def export_classifier_onnx():
+    """The TorchScript sample classifier, same weights (read back from its committed model.ts), as ONNX."""
+    model = TextClassifier()
+    scripted = torch.jit.load(os.path.join(MODELS, "my_classifier", "1", "model.ts"))
+    model.load_state_dict(scripted.state_dict())
+    model.eval()
+    path = export_onnx(model, "my_classifier_onnx", 1, (torch.tensor(CLASSIFIER_WARMUP_TOKENS),), ["tokens"],
+                       ["probs"], {"tokens": {0: "batch", 1: "seq"}, "probs": {0: "batch"}})
+    write_model_yaml(os.path.dirname(path), "my_classifier_onnx", 1,
+                     [("tokens", "int64", ["batch", "seq"])], [("probs", "float32", ["batch", NUM_CLASSES])],
+                     32, classifier_warmup(), fmt="onnx", file=None)
+    record_reference(model, ONNX_TEST_RESOURCES, "my_classifier_onnx", 1, ["tokens"], classifier_cases())
+
+
+def export_mlp_onnx():
+    """A small MLP whose model.yaml has no signature: [batch, 16] float32 in, [batch, 3] out."""
+    model = MLP(seed=31)
+    gen = torch.Generator().manual_seed(10)
+    path = export_onnx(model, "mlp_onnx", 1, (rounded(gen, 2, 16),), ["features"], ["scores"],
+                       {"features": {0: "batch"}, "scores": {0: "batch"}})
+    write_model_yaml(os.path.dirname(path), "mlp_onnx", 1, None, None, 32, fmt="onnx", file=None)
+    cases = [
+        [torch.zeros(1, 16)],
+        [rounded(gen, 1, 16)],
+        [rounded(gen, 5, 16)],
+    ]
+    record_reference(model, ONNX_TEST_RESOURCES, "mlp_onnx", 1, ["features"], cases)
+
+
 def main():
     # TorchScript emits a class's Final constants in set order, which depends on string hashing: pin the hash
     # seed so that the same script writes byte-identical model.ts files.
@@ -283,10 +376,16 @@ def main():
         os.execv(sys.executable, [sys.executable] + sys.argv)
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
-    export_linear()
-    export_classifier()
-    export_multi_io()
-    export_broken()
+    only = sys.argv[1:]
+    if only not in ([], ["onnx"]):
+        sys.exit("usage: export_models.py [onnx]")
+    if not only:
+        export_linear()
+        export_classifier()
+        export_multi_io()
+        export_broken()
+    export_classifier_onnx()
+    export_mlp_onnx()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param name the model's name
  * @param version the version described
  * @param format its runtime format
- * @param signature declared inputs and outputs
+ * @param signature declared inputs and outputs: model.yaml's, or when it has none, those the runtime read from the
+ *     artifact
  * @param batching batching, queue and deadline settings in effect
  * @param maxConcurrency batches that may run at once
  * @param defaultCodec the response codec when a request does not choose one
@@ -27,8 +28,9 @@ public record ModelDescription(String name, long version, String format, Signatu
         Objects.requireNonNull(defaultCodec, "defaultCodec");
     }
 
+    /** The description of a loaded version, whose config has its signature (model.yaml's or the runtime's). */
     static ModelDescription of(ModelConfig c) {
-        return new ModelDescription(c.name(), c.version(), c.format(), c.signature(), c.batching(),
+        return new ModelDescription(c.name(), c.version(), c.format(), c.signature().orElseThrow(), c.batching(),
                 c.maxConcurrency(), c.defaultCodec());
     }
 }

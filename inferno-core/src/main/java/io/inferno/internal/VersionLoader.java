@@ -73,8 +73,11 @@ public final class VersionLoader {
             throw new ModelLoadException(pkg.directory() + ": " + e, e);
         }
         try {
-            LoadedVersion loaded = new LoadedVersion(pkg, model, batchers.apply(pkg, model),
-                    RequestValidator.of(pkg.config()));
+            // with the signature the runtime read, when model.yaml has none
+            ModelPackage served = new ModelPackage(ModelLoader.servedConfig(pkg.directory(), pkg.config(), model),
+                    pkg.directory());
+            LoadedVersion loaded = new LoadedVersion(served, model, batchers.apply(served, model),
+                    RequestValidator.of(served.config()));
             // only a version that serves gets series; release() removes them after its drain
             metrics.setLoaded(pkg.name(), pkg.version(), true);
             metrics.watchQueue(pkg.name(), pkg.version(), loaded.batcher()::queueDepth);

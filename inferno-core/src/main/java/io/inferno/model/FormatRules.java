@@ -9,7 +9,8 @@ import java.util.Set;
 /**
  * The model.yaml rules of one format for its format-specific fields, {@code file} (the artifact) and
  * {@code entrypoint}: which of them the format takes, which it requires, their defaults and the checks of their
- * values. The runtime that loads the format owns them ({@code ModelRuntime.formatRules()}); {@link ModelConfigParser}
+ * values; and whether {@code signature} may be left out ({@link #signatureOptional()}). The runtime that loads the
+ * format owns them ({@code ModelRuntime.formatRules()}); {@link ModelConfigParser}
  * applies them to every model.yaml of that format, and a format without runtime is refused before any rule runs.
  *
  * <p>Before the rules run, the parser has checked that each of the two fields, when present, is a non-empty string,
@@ -30,6 +31,25 @@ public interface FormatRules {
      *     be a plain file name as well, or the parser reports it
      */
     FormatFields resolve(Declared declared, Problems problems);
+
+    /**
+     * Whether a model.yaml of this format may leave out {@code signature}, because the runtime reads the signature
+     * from the artifact when it loads the model and returns it from {@code Model.signature()}. False unless the
+     * rules were made with {@link #withOptionalSignature()}: most formats (TorchScript, java) cannot tell their
+     * inputs and outputs without running the model.
+     *
+     * <p>A model.yaml without {@code signature} is parsed as far as it can be without one: its batching settings
+     * are resolved as for a batchable model, and its warmup samples are decoded but not matched to inputs. The
+     * engine finishes both checks when it loads the model ({@code ModelLoader}).
+     */
+    default boolean signatureOptional() {
+        return false;
+    }
+
+    /** These rules, with {@code signature} optional in model.yaml ({@link #signatureOptional()}). */
+    default FormatRules withOptionalSignature() {
+        return new OptionalSignatureRules(this);
+    }
 
     /**
      * The rules of a format whose model is one artifact, named by {@code file}, which is then required; the format

@@ -21,9 +21,12 @@ import java.util.regex.Pattern;
  *     {@code Class::staticFactory}); empty otherwise
  * @param file the artifact file name inside the version directory, for formats that read one; empty otherwise.
  *     Both as the format's {@link FormatRules} resolved them, defaults included
- * @param signature declared inputs and outputs
+ * @param signature declared inputs and outputs; empty when model.yaml leaves {@code signature} out, which only a
+ *     format whose {@linkplain FormatRules#signatureOptional() rules allow} may: its runtime then reads the signature
+ *     from the artifact at load ({@code Model.signature()}), and the engine serves with {@link #withSignature}
  * @param batching batching, queue and deadline settings ({@link BatchingConfig#UNBATCHED} for models that cannot
- *     batch)
+ *     batch). Without a signature, resolved as for a batchable model; the loader refuses a model whose signature
+ *     then cannot batch while batching is on
  * @param maxConcurrency batches of this version that may run at once
  * @param defaultCodec the response codec when a request does not choose one
  * @param warmup sample inputs run once at load time, each a map of input name to tensor
@@ -34,7 +37,7 @@ public record ModelConfig(
         String format,
         Optional<String> entrypoint,
         Optional<String> file,
-        Signature signature,
+        Optional<Signature> signature,
         BatchingConfig batching,
         int maxConcurrency,
         Codec defaultCodec,
@@ -63,6 +66,23 @@ public record ModelConfig(
         }
         // each sample keeps its order of appearance; the loader orders inputs by signature anyway
         warmup = warmup.stream().map(m -> Collections.unmodifiableMap(new LinkedHashMap<>(m))).toList();
+    }
+
+    /** A config whose model.yaml declares {@code signature}. */
+    public ModelConfig(String name, long version, String format, Optional<String> entrypoint, Optional<String> file,
+            Signature signature, BatchingConfig batching, int maxConcurrency, Codec defaultCodec,
+            List<Map<String, Tensor>> warmup) {
+        this(name, version, format, entrypoint, file, Optional.of(signature), batching, maxConcurrency, defaultCodec,
+                warmup);
+    }
+
+    /**
+     * This config with {@code signature}, for a model.yaml that left it out: the signature the runtime read from
+     * the artifact.
+     */
+    public ModelConfig withSignature(Signature signature) {
+        return new ModelConfig(name, version, format, entrypoint, file, Optional.of(signature), batching,
+                maxConcurrency, defaultCodec, warmup);
     }
 
     /** {@code name:version}, for logs and messages. */

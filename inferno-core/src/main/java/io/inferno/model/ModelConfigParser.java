@@ -46,8 +46,9 @@ import java.util.regex.Pattern;
  *
  * <p>The formats it accepts are those of the runtimes available, and each format's own fields ({@code file},
  * {@code entrypoint}) follow the {@link FormatRules} of its runtime; {@code Runtimes.configParser()} builds the
- * parser of an engine's runtimes. The parser checks only what holds for every format: each of those fields is a
- * non-empty string and {@code file} a plain file name inside the version directory.
+ * parser of an engine's runtimes. {@code signature} is required unless the format's rules make it
+ * {@linkplain FormatRules#signatureOptional() optional}. The parser checks only what holds for every format: each
+ * of those fields is a non-empty string and {@code file} a plain file name inside the version directory.
  *
  * <p>The parser reads {@code <version directory>/model.yaml} (at most {@link #MAX_FILE_BYTES}) and nothing else;
  * format rules may check whether a default artifact exists. Keeping the directory inside a repository is the
@@ -217,8 +218,11 @@ public final class ModelConfigParser {
                             v + " does not match the version directory '" + expectedVersion + "'"));
             Optional<String> format = format(top);
             FormatFields own = formatFields(top, format);
-            Optional<Signature> signature = signature(top);
-            Optional<BatchingConfig> batching = batching(top, signature);
+            // left out, for a format whose runtime reads it from the artifact at load
+            boolean fromArtifact = !top.has("signature")
+                    && format.map(f -> rules.get(f).signatureOptional()).orElse(false);
+            Optional<Signature> signature = fromArtifact ? Optional.empty() : signature(top);
+            Optional<BatchingConfig> batching = batching(top, signature, fromArtifact);
             Optional<Integer> concurrency = top.get("concurrency").flatMap(f -> w.map(f, CONCURRENCY_KEYS))
                     .flatMap(m -> m.get("max_concurrency")).flatMap(f -> w.intValue(f, 1));
             Optional<Codec> codec = codec(top);
@@ -227,7 +231,7 @@ public final class ModelConfigParser {
                 throw failure();
             }
             return new ModelConfig(expectedName, expectedVersion, format.orElseThrow(), own.entrypoint(), own.file(),
-                    signature.orElseThrow(), batching.orElseThrow(),
+                    signature, batching.orElseThrow(),
                     concurrency.orElse(ModelConfig.DEFAULT_MAX_CONCURRENCY), codec.orElse(Codec.JSON), warmup);
         }
 
@@ -360,7 +364,11 @@ public final class ModelConfigParser {
             return Optional.empty();
         }
 
-        private Optional<BatchingConfig> batching(YamlMap top, Optional<Signature> signature) {
+        /**
+         * The batching settings; without a signature ({@code fromArtifact}) resolved as for a batchable model, which
+         * the loader checks against the signature the runtime reads.
+         */
+        private Optional<BatchingConfig> batching(YamlMap top, Optional<Signature> signature, boolean fromArtifact) {
             int mark = w.count();
             Optional<YamlMap> section = top.get("batching").flatMap(f -> w.map(f, BATCHING_KEYS));
             Optional<Integer> size = section.flatMap(s -> s.get("max_batch_size")).flatMap(f -> w.intValue(f, 1));
@@ -368,11 +376,11 @@ public final class ModelConfigParser {
                     section.flatMap(s -> s.get("max_batch_latency_ms")).flatMap(f -> w.integer(f, 0));
             Optional<Integer> queue = section.flatMap(s -> s.get("max_queue_size")).flatMap(f -> w.intValue(f, 1));
             Optional<Long> timeout = section.flatMap(s -> s.get("timeout_ms")).flatMap(f -> w.integer(f, 1));
-            if (signature.isEmpty()) {
+            if (signature.isEmpty() && !fromArtifact) {
                 return Optional.empty();
             }
             BatchingConfig config;
-            List<String> unbatched = unbatchedTensors(signature.get());
+            List<String> unbatched = signature.map(ModelConfigParser::unbatchedTensors).orElse(List.of());
             if (unbatched.isEmpty()) {
                 config = BatchingConfig.DEFAULTS.withMaxBatchSize(size.orElse(BatchingConfig.DEFAULT_MAX_BATCH_SIZE));
                 if (config.enabled()) {
@@ -455,9 +463,16 @@ public final class ModelConfigParser {
         }
     }
 
-    /** Where a well-known format comes from, for the message that refuses it. */
-    private static String moduleHint(String format) {
-        return format.equals("torchscript") ? " (add the inferno-torch module to the class path)" : "";
+    /**
+     * Where the runtime of a well-known format comes from, for messages that refuse the format, such as
+     * {@code " (add the inferno-onnx module to the class path)"}; empty for other formats.
+     */
+    public static String moduleHint(String format) {
+        return switch (format) {
+            case "torchscript" -> " (add the inferno-torch module to the class path)";
+            case "onnx" -> " (add the inferno-onnx module to the class path)";
+            default -> "";
+        };
     }
 
     private static Optional<Dim> symbol(String name) {

@@ -1,7 +1,9 @@
 package io.inferno.runtime;
 
+import io.inferno.model.Signature;
 import io.inferno.tensor.Tensor;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A loaded model version that runs one batch at a time: named input tensors in, named output tensors out.
@@ -26,6 +28,21 @@ public interface Model extends AutoCloseable {
 
     /** Runs one batch. */
     Map<String, Tensor> predict(Map<String, Tensor> inputs) throws Exception;
+
+    /**
+     * The signature this model read from its artifact, for a format whose model.yaml may leave {@code signature}
+     * out ({@link io.inferno.model.FormatRules#signatureOptional()}); empty by default.
+     *
+     * <p>When model.yaml has no signature, the engine serves with this one: {@link ModelLoader} checks the model
+     * against it (warmup or dry run, outputs), requests are validated against it, and describing the version
+     * shows it. A runtime that reads it must name a leading dimension that varies {@code batch}, so that the model
+     * can batch. When model.yaml declares a signature, the declared one is served, and the runtime should have
+     * checked at load that the artifact agrees with it. Called on the loading thread after the runtime's load,
+     * before any prediction; it must return the same signature every time.
+     */
+    default Optional<Signature> signature() {
+        return Optional.empty();
+    }
 
     /** Frees everything the model holds (native memory, threads, class loaders). The default does nothing. */
     @Override

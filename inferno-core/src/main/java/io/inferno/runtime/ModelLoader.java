@@ -3,6 +3,7 @@ package io.inferno.runtime;
 import io.inferno.ModelLoadException;
 import io.inferno.model.Dim;
 import io.inferno.model.ModelConfig;
+import io.inferno.model.ModelConfigParser;
 import io.inferno.model.Signature;
 import io.inferno.model.TensorSpec;
 import io.inferno.tensor.Shape;
@@ -21,6 +22,10 @@ import java.util.Objects;
  * zeros), and every declared output must come back with its declared dtype, rank and fixed dimensions, and the
  * batch's row count along a leading {@code batch} dimension. A model that fails is closed again, and the load fails
  * with a {@link ModelLoadException} that names the directory and says which output disagrees and how.
+ *
+ * <p>When model.yaml leaves {@code signature} out (a format whose runtime reads it from the artifact), the check
+ * uses the signature the model returns from {@link Model#signature()}, and first finishes what the parser could not
+ * check without one ({@link #servedConfig}).
  */
 public final class ModelLoader {
     private final Runtimes runtimes;
@@ -51,7 +56,7 @@ public final class ModelLoader {
             throw new ModelLoadException(directory + ": " + config.format() + " runtime returned no model");
         }
         try {
-            check(model, config, directory);
+            check(model, servedConfig(directory, config, model), directory);
             return model;
         } catch (RuntimeException | Error e) {
             closeQuietly(model, e);
@@ -59,14 +64,75 @@ public final class ModelLoader {
         }
     }
 
-    private static List<Map<String, Tensor>> samples(ModelConfig config) {
+    /**
+     * The config a loaded model serves with: {@code config} itself when model.yaml declares a signature, else
+     * {@code config} {@linkplain ModelConfig#withSignature with the signature} the model read from its artifact
+     * ({@link Model#signature()}), held to what model.yaml would have been: batching on (the default) needs every
+     * input and output to lead with {@code batch}, and each warmup sample must name inputs of that signature, with
+     * their dtypes, and every required one. {@link #load} has checked this already; the engine calls it again to
+     * serve the version with the same result.
+     *
+     * @throws ModelLoadException naming model.yaml and every problem, or saying that the runtime read no signature
+     */
+    public static ModelConfig servedConfig(Path directory, ModelConfig config, Model model) {
+        if (config.signature().isPresent()) {
+            return config;
+        }
+        Path yaml = directory.resolve(ModelConfigParser.FILE_NAME);
+        Signature read = model.signature().orElseThrow(() -> new ModelLoadException(yaml + ": no signature, and"
+                + " the " + config.format() + " runtime read none from the artifact; declare one in model.yaml"));
+        List<String> problems = new ArrayList<>();
+        List<String> unbatched = new ArrayList<>();
+        read.inputs().stream().filter(t -> !t.batched()).forEach(t -> unbatched.add("input '" + t.name() + "' "
+                + t.shapeText()));
+        read.outputs().stream().filter(t -> !t.batched()).forEach(t -> unbatched.add("output '" + t.name() + "' "
+                + t.shapeText()));
+        if (config.batching().enabled() && !unbatched.isEmpty()) {
+            problems.add("batching: the model cannot batch, because " + String.join(", ", unbatched)
+                    + (unbatched.size() == 1 ? " has" : " have") + " no leading batch dimension; set"
+                    + " batching.max_batch_size: 1, or declare a signature");
+        }
+        for (int n = 0; n < config.warmup().size(); n++) {
+            Map<String, Tensor> sample = config.warmup().get(n);
+            String path = "warmup[" + n + "]";
+            sample.forEach((name, t) -> read.input(name).ifPresentOrElse(spec -> {
+                if (t.dtype() != spec.dtype()) {
+                    problems.add(path + "." + name + ": dtype " + t.dtype() + " does not match the signature's "
+                            + spec.dtype());
+                }
+            }, () -> problems.add(path + "." + name + ": no input named '" + name + "'; inputs: "
+                    + read.inputNamesText())));
+            read.inputs().stream().filter(i -> !i.optional() && !sample.containsKey(i.name()))
+                    .forEach(i -> problems.add(path + ": missing required input '" + i.name() + "'"));
+        }
+        if (!problems.isEmpty()) {
+            throw new ModelLoadException(yaml + ": with the signature the " + config.format() + " runtime read from"
+                    + " the artifact, " + signatureText(read) + ": " + String.join("; ", problems));
+        }
+        return config.withSignature(read);
+    }
+
+    /** {@code inputs x float32 [batch, 4]; outputs y float32 [batch, 3]}, for messages. */
+    static String signatureText(Signature s) {
+        return "inputs " + specsText(s.inputs()) + "; outputs " + specsText(s.outputs());
+    }
+
+    private static String specsText(List<TensorSpec> specs) {
+        List<String> parts = new ArrayList<>();
+        for (TensorSpec t : specs) {
+            parts.add(t.name() + " " + t.dtype() + " " + t.shapeText());
+        }
+        return String.join(", ", parts);
+    }
+
+    private static List<Map<String, Tensor>> samples(ModelConfig config, Signature signature) {
         if (config.warmup().isEmpty()) {
-            return List.of(dryRunInputs(config.signature()));
+            return List.of(dryRunInputs(signature));
         }
         List<Map<String, Tensor>> ordered = new ArrayList<>();
         for (Map<String, Tensor> sample : config.warmup()) {
             Map<String, Tensor> inOrder = new LinkedHashMap<>();
-            for (TensorSpec in : config.signature().inputs()) {
+            for (TensorSpec in : signature.inputs()) {
                 Tensor t = sample.get(in.name());
                 if (t != null) {
                     inOrder.put(in.name(), t);
@@ -77,9 +143,11 @@ public final class ModelLoader {
         return ordered;
     }
 
+    /** Runs the warmup samples or the dry run; {@code config} has its signature ({@link #servedConfig}). */
     private static void check(Model model, ModelConfig config, Path directory) {
+        Signature signature = config.signature().orElseThrow();
         boolean dryRun = config.warmup().isEmpty();
-        List<Map<String, Tensor>> samples = samples(config);
+        List<Map<String, Tensor>> samples = samples(config, signature);
         for (int n = 0; n < samples.size(); n++) {
             Map<String, Tensor> sample = samples.get(n);
             String which = dryRun ? "dry run" : "warmup sample " + (n + 1);
@@ -91,7 +159,7 @@ public final class ModelLoader {
                         + (dryRun ? " (a warmup sample in model.yaml makes the load check use real inputs)" : ""),
                         e);
             }
-            List<String> problems = outputProblems(config.signature(), outputs, rowsOf(sample, config.signature()));
+            List<String> problems = outputProblems(signature, outputs, rowsOf(sample, signature));
             if (!problems.isEmpty()) {
                 throw new ModelLoadException(directory + ": the model's outputs disagree with its signature in the "
                         + which + ": " + String.join("; ", problems));

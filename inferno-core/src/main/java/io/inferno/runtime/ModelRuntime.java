@@ -10,6 +10,13 @@ import io.inferno.model.FormatRules;
  * model.yaml of that format only when the runtime is available, and checks the format's own fields ({@code file},
  * {@code entrypoint}) with the runtime's {@link #formatRules()} while it scans the repository, before any load.
  *
+ * <p>A runtime whose artifacts declare their inputs and outputs (ONNX graphs do) may let model.yaml leave
+ * {@code signature} out: its rules say so ({@link FormatRules#withOptionalSignature()}), {@link #load} then gets a
+ * config without signature ({@code ModelContext.config().signature()} is empty), and the model it returns reports
+ * what it read from {@link Model#signature()}. The engine serves with that signature as if model.yaml had declared
+ * it ({@link ModelLoader#servedConfig}). When model.yaml does declare one, the runtime should check the artifact
+ * against it at load and refuse a disagreement with a {@link ModelLoadException} naming it.
+ *
  * <p>A runtime is shared by every model of its format and must be thread-safe; loading runs on an engine thread,
  * possibly several loads at once.
  */

@@ -52,7 +52,7 @@ public final class Runtimes {
         if (r == null) {
             throw new ModelLoadException("no runtime for format '" + format + "'; available: "
                     + (byFormat.isEmpty() ? "none" : String.join(", ", formats()))
-                    + (format.equals("torchscript") ? " (add the inferno-torch module to the class path)" : ""));
+                    + ModelConfigParser.moduleHint(format));
         }
         return r;
     }

@@ -121,9 +121,16 @@ public final class RequestValidator {
         outputNamesText = signature.outputNamesText();
     }
 
-    /** A validator for the signature and batching limits of one model version. */
+    /**
+     * A validator for the signature and batching limits of one model version.
+     *
+     * @throws IllegalArgumentException when the config has no signature yet (model.yaml left it out and the
+     *     runtime's has not been filled in: {@code ModelLoader.servedConfig})
+     */
     public static RequestValidator of(ModelConfig config) {
-        return of(config.signature(), config.batching());
+        Signature signature = config.signature().orElseThrow(() -> new IllegalArgumentException(config.id()
+                + " has no signature yet: model.yaml leaves it out and the runtime supplies it at load"));
+        return of(signature, config.batching());
     }
 
     /**

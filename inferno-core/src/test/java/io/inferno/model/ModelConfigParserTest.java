@@ -115,10 +115,10 @@ class ModelConfigParserTest {
                 "    - {name: tokens, dtype: int64, shape: [batch, seq]}\n"
                         + "    - {name: mask, dtype: bool, shape: [batch, seq], optional: true}\n"));
 
-        assertThat(config.signature().inputs()).containsExactly(
+        assertThat(config.signature().orElseThrow().inputs()).containsExactly(
                 TensorSpec.of("tokens", DType.INT64, Dim.BATCH, Dim.symbolic("seq")),
                 new TensorSpec("mask", DType.BOOL, List.of(Dim.BATCH, Dim.symbolic("seq")), true));
-        assertThat(config.signature().outputs()).containsExactly(
+        assertThat(config.signature().orElseThrow().outputs()).containsExactly(
                 TensorSpec.of("probs", DType.FLOAT32, Dim.BATCH, Dim.fixed(3)));
     }
 
@@ -126,7 +126,7 @@ class ModelConfigParserTest {
     void dimensionsAreFixedSymbolicOrAny() {
         ModelConfig config = parse(replace(BASE, "shape: [batch, seq]", "shape: [batch, seq, -1, 0, 7]"));
 
-        assertThat(config.signature().inputs().get(0).shape())
+        assertThat(config.signature().orElseThrow().inputs().get(0).shape())
                 .containsExactly(Dim.BATCH, Dim.symbolic("seq"), Dim.ANY, Dim.fixed(0), Dim.fixed(7));
     }
 
@@ -169,7 +169,7 @@ class ModelConfigParserTest {
     void optionalInputOfABatchableModelIsFine() {
         ModelConfig config = parse(replace(BASE, "shape: [batch, seq]}", "shape: [batch, seq], optional: true}"));
 
-        assertThat(config.signature().inputs().get(0).optional()).isTrue();
+        assertThat(config.signature().orElseThrow().inputs().get(0).optional()).isTrue();
         assertThat(config.batching().enabled()).isTrue();
     }
 
@@ -215,6 +215,76 @@ class ModelConfigParserTest {
         TestRepository.writeYaml(dir, replace(BASE, "torchscript", "onnx") + "file: model.onnx\n");
 
         assertThat(onnx.parse(dir, "clf", 1).format()).isEqualTo("onnx");
+    }
+
+    // ---- a format whose runtime reads the signature from the artifact ----
+
+    /** A format like onnx: one artifact, by default model.onnx, and signature optional. */
+    private static ModelConfigParser signatureFromArtifact() {
+        return new ModelConfigParser(Map.of("onnx",
+                FormatRules.artifactFile(List.of("model.onnx")).withOptionalSignature(),
+                "torchscript", TestFormats.TORCHSCRIPT));
+    }
+
+    private static final String NO_SIGNATURE = """
+            name: clf
+            version: 1
+            format: onnx
+            file: model.onnx
+            """;
+
+    @Test
+    void aFormatWhoseRulesMakeTheSignatureOptionalParsesWithoutOneAndBatchesByDefault() {
+        TestRepository.writeYaml(dir, NO_SIGNATURE);
+
+        ModelConfig config = signatureFromArtifact().parse(dir, "clf", 1);
+
+        assertThat(config.signature()).isEmpty();
+        assertThat(config.batching()).isEqualTo(BatchingConfig.DEFAULTS);
+    }
+
+    @Test
+    void withoutASignatureBatchingSettingsAreTakenAsForABatchableModel() {
+        TestRepository.writeYaml(dir, NO_SIGNATURE + "batching: {max_batch_size: 8, timeout_ms: 50}\n");
+
+        assertThat(signatureFromArtifact().parse(dir, "clf", 1).batching())
+                .isEqualTo(BatchingConfig.DEFAULTS.withMaxBatchSize(8).withTimeoutMs(50));
+    }
+
+    @Test
+    void withoutASignatureWarmupSamplesAreDecodedAndLeftForTheLoaderToMatch() {
+        TestRepository.writeYaml(dir, NO_SIGNATURE + "warmup:\n  - {x: {dtype: float32, shape: [1], data: [2]}}\n");
+
+        ModelConfig config = signatureFromArtifact().parse(dir, "clf", 1);
+
+        assertThat(config.warmup()).containsExactly(Map.of("x", Tensor.ofFloats(Shape.of(1), 2)));
+    }
+
+    @Test
+    void aSignatureWrittenForSuchAFormatIsParsedAsUsual() {
+        TestRepository.writeYaml(dir, replace(BASE, "torchscript", "onnx") + "file: model.onnx\n");
+
+        assertThat(signatureFromArtifact().parse(dir, "clf", 1).signature()).hasValueSatisfying(
+                s -> assertThat(s.inputNamesText()).isEqualTo("tokens"));
+    }
+
+    @Test
+    void otherFormatsStillRequireTheSignature() {
+        assertThat(problems(signatureFromArtifact(), "name: clf\nversion: 1\nformat: torchscript\n"))
+                .containsExactly("signature: required but missing");
+        assertThat(FormatRules.artifactFile().signatureOptional()).isFalse();
+        assertThat(new io.inferno.runtime.JavaRuntime().formatRules().signatureOptional()).isFalse();
+    }
+
+    @Test
+    void optionalSignatureRulesKeepTheirFileRules() {
+        FormatRules rules = FormatRules.artifactFile(List.of("model.onnx")).withOptionalSignature();
+
+        assertThat(rules.signatureOptional()).isTrue();
+        assertThat(rules.withOptionalSignature()).isEqualTo(rules);
+        assertThat(problems(new ModelConfigParser(Map.of("onnx", rules)), replace(NO_SIGNATURE, "file: model.onnx\n",
+                ""))).containsExactly("file: not set, and the version directory holds no model.onnx; add the artifact"
+                        + " or name it in file");
     }
 
     // ---- refused configurations: one problem each ----
@@ -372,11 +442,13 @@ class ModelConfigParserTest {
     }
 
     @Test
-    void withoutRuntimesEveryFormatIsRefusedAndTorchScriptSaysWhichModuleAddsIt() {
+    void withoutRuntimesEveryFormatIsRefusedAndTorchScriptAndOnnxSayWhichModuleAddsThem() {
         ModelConfigParser none = new ModelConfigParser(Map.of());
 
         assertThat(problems(none, BASE)).containsExactly("format: unsupported format 'torchscript'; supported: none"
                 + " (add the inferno-torch module to the class path)");
+        assertThat(problems(none, replace(BASE, "torchscript", "onnx"))).containsExactly("format: unsupported format"
+                + " 'onnx'; supported: none (add the inferno-onnx module to the class path)");
     }
 
     @Test
@@ -452,7 +524,8 @@ class ModelConfigParserTest {
                         + " signature, version, warmup",
                 "name: 'other' does not match the model directory 'clf'",
                 "version: expected an integer >= 1, got the string '1'",
-                "format: unsupported format 'onnx'; supported: java, torchscript",
+                "format: unsupported format 'onnx'; supported: java, torchscript (add the inferno-onnx module to the"
+                        + " class path)",
                 "signature.inputs[1].name: duplicate input name 'tokens', also at signature.inputs[0]",
                 "signature.inputs[1].dtype: unsupported dtype 'float33'; supported: " + DType.supportedNames(),
                 "signature.inputs[1].shape[1]: expected a size >= 0, -1 (any size) or a symbolic name such as batch"

@@ -16,14 +16,25 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every complete model.yaml example in docs/model-packaging.md is accepted, so the guide cannot rot. */
 class PackagingGuideExamplesTest {
     private static final Path GUIDE = Path.of("..", "docs", "model-packaging.md");
-    /** A YAML block whose first line names its place: {@code # models/<name>/<version>/model.yaml}. */
-    private static final Pattern EXAMPLE =
-            Pattern.compile("```yaml\\n# models/([^/]+)/(\\d+)/model\\.yaml[^\\n]*\\n(.*?)```", Pattern.DOTALL);
+    /**
+     * A YAML block whose first line names its place: {@code # models/<name>/<version>/model.yaml}; indented as a
+     * whole when it belongs to a list item.
+     */
+    private static final Pattern EXAMPLE = Pattern.compile(
+            "^( *)```yaml\\n\\1# models/([^/]+)/(\\d+)/model\\.yaml[^\\n]*\\n(.*?)^\\1```",
+            Pattern.DOTALL | Pattern.MULTILINE);
 
     @TempDir
     Path repository;
 
-    private final ModelConfigParser parser = TestFormats.parser();
+    /** The formats the guide's examples use: java, torchscript and onnx. */
+    private final ModelConfigParser parser = new ModelConfigParser(withOnnx());
+
+    private static java.util.Map<String, FormatRules> withOnnx() {
+        java.util.Map<String, FormatRules> rules = new java.util.HashMap<>(TestFormats.rules());
+        rules.put("onnx", TestFormats.ONNX);
+        return rules;
+    }
 
     private record Example(String name, long version, String yaml) {}
 
@@ -31,7 +42,10 @@ class PackagingGuideExamplesTest {
         Matcher m = EXAMPLE.matcher(Files.readString(GUIDE));
         List<Example> examples = new ArrayList<>();
         while (m.find()) {
-            examples.add(new Example(m.group(1), Long.parseLong(m.group(2)), m.group(3)));
+            String indent = m.group(1);
+            String yaml = m.group(4).lines().map(l -> l.startsWith(indent) ? l.substring(indent.length()) : l)
+                    .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+            examples.add(new Example(m.group(2), Long.parseLong(m.group(3)), yaml));
         }
         return examples;
     }
@@ -40,6 +54,7 @@ class PackagingGuideExamplesTest {
         Path dir = repository.resolve(example.name()).resolve(Long.toString(example.version()));
         TestRepository.writeYaml(dir, example.yaml());
         TestRepository.writeFile(dir.resolve("model.ts"), "");
+        TestRepository.writeFile(dir.resolve("model.onnx"), "");
         return parser.parse(dir, example.name(), example.version());
     }
 
@@ -47,7 +62,7 @@ class PackagingGuideExamplesTest {
     void guideExamplesWithoutWarmupAreAccepted() throws IOException {
         List<Example> examples = examples().stream().filter(e -> !e.yaml().contains("warmup:")).toList();
 
-        assertThat(examples).extracting(Example::name).contains("my_classifier", "echo");
+        assertThat(examples).extracting(Example::name).contains("my_classifier", "echo", "mlp_onnx");
         for (Example example : examples) {
             assertThat(parse(example).id()).isEqualTo(example.name() + ":" + example.version());
         }
@@ -57,7 +72,7 @@ class PackagingGuideExamplesTest {
     void guideExamplesWithWarmupAreAccepted() throws IOException {
         List<Example> examples = examples().stream().filter(e -> e.yaml().contains("warmup:")).toList();
 
-        assertThat(examples).extracting(Example::name).contains("scorer");
+        assertThat(examples).extracting(Example::name).contains("scorer", "my_classifier_onnx");
         for (Example example : examples) {
             assertThat(parse(example).warmup()).isNotEmpty();
         }

@@ -13,8 +13,6 @@ import io.inferno.runtime.Model;
 import io.inferno.runtime.ModelContext;
 import io.inferno.runtime.ModelRuntime;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,8 +63,11 @@ public final class TorchScriptRuntime implements ModelRuntime {
     @Override
     public Model load(ModelContext context) {
         ModelConfig config = context.config();
-        Path file = artifact(context);
-        List<String> problems = dtypeProblems(config.signature());
+        // torchscript's rules require a signature in model.yaml: libtorch cannot tell forward's types
+        Signature signature = config.signature().orElseThrow(() -> new ModelLoadException(
+                context.resolve("model.yaml") + ": format torchscript needs a signature in model.yaml"));
+        Path file = context.artifact();
+        List<String> problems = dtypeProblems(signature);
         if (!problems.isEmpty()) {
             throw new ModelLoadException(context.resolve("model.yaml") + ": " + String.join("; ", problems));
         }
@@ -93,35 +94,7 @@ public final class TorchScriptRuntime implements ModelRuntime {
             throw e;
         }
         log.info("loaded {} from {} on {}", config.id(), file, device);
-        return new TorchScriptModel(config.id(), file.getFileName().toString(), config.signature(), model, engine);
-    }
-
-    /** The artifact: a regular file inside the version directory, also after following links. */
-    private static Path artifact(ModelContext context) {
-        String name = context.config().file().orElseThrow(() -> new ModelLoadException(context.resolve("model.yaml")
-                + ": format torchscript needs a model file (file: in model.yaml, default model.ts or model.pt)"));
-        Path directory = context.directory().toAbsolutePath().normalize();
-        Path file = directory.resolve(name).normalize();
-        if (!file.startsWith(directory) || file.equals(directory)) {
-            throw new ModelLoadException(file + ": model file '" + name + "' is outside the version directory "
-                    + directory);
-        }
-        if (!Files.exists(file)) {
-            throw new ModelLoadException(file + ": model file not found (model.yaml file: " + name + ")");
-        }
-        if (!Files.isRegularFile(file)) {
-            throw new ModelLoadException(file + ": model file is not a regular file");
-        }
-        try {
-            Path real = file.toRealPath();
-            if (!real.startsWith(directory.toRealPath())) {
-                throw new ModelLoadException(file + ": model file links to " + real
-                        + ", outside the version directory");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return file;
+        return new TorchScriptModel(config.id(), file.getFileName().toString(), signature, model, engine);
     }
 
     /** Signature dtypes DJL cannot exchange with libtorch; checked before anything native runs. */

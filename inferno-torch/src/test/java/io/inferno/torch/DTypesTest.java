@@ -11,6 +11,7 @@ import io.inferno.model.TensorSpec;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
+import io.inferno.testing.ElementSamples;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -61,26 +62,6 @@ class DTypesTest {
         assertThat(TorchTypes.toInferno(dataType)).isEmpty();
     }
 
-    /** {@code count} elements of {@code dtype} with varied bit patterns (bools 0 or 1, floats finite). */
-    private static Tensor sample(DType dtype, int count) {
-        ByteBuffer b = ByteBuffer.allocate(count * dtype.itemSize()).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < count; i++) {
-            double v = (i * 37 % 23) - 11.25;
-            switch (dtype) {
-                case BOOL -> b.put((byte) (i % 3 == 0 ? 1 : 0));
-                case UINT8, INT8 -> b.put((byte) (i * 37));
-                case INT32 -> b.putInt(i * 0x01010101 - 77);
-                case INT64 -> b.putLong(i * 0x0101010101010101L - 77);
-                case FLOAT16 -> b.putShort((short) (0x3C00 + i * 0x0101)); // finite halves from 1.0 up
-                case FLOAT32 -> b.putFloat((float) v);
-                case FLOAT64 -> b.putDouble(v / 3);
-                default -> throw new AssertionError(dtype);
-            }
-        }
-        b.flip();
-        return Tensor.wrap(dtype, Shape.of(count / 3, 3), b);
-    }
-
     private TorchScriptModel identity(DType dtype) {
         Path dir = ScriptedModels.write(tmp.resolve(dtype + "/1"), "Identity", "x: Tensor", "Tensor", "return x");
         Signature signature = new Signature(List.of(TensorSpec.of("x", dtype, Dim.BATCH, Dim.fixed(3))),
@@ -95,7 +76,7 @@ class DTypesTest {
     @ParameterizedTest
     @MethodSource("crossing")
     void everySupportedDtypeComesBackBitForBitFromAnIdentityModel(DType dtype) throws Exception {
-        Tensor x = sample(dtype, 12);
+        Tensor x = ElementSamples.varied(dtype, 12);
         try (TorchScriptModel model = identity(dtype)) {
             assertThat(model.predict(Map.of("x", x)).get("y")).isEqualTo(x);
             Tensor empty = Tensor.wrap(dtype, Shape.of(0, 3), ByteBuffer.allocate(0));
@@ -134,20 +115,11 @@ class DTypesTest {
             assertThat(out.get("int8").toByteArray()).containsExactly(0, 1, 2, 100);
             assertThat(out.get("int32").toIntArray()).containsExactly(0, 1, 2, 100);
             assertThat(out.get("int64").toLongArray()).containsExactly(0, 1, 2, 100);
-            assertThat(shorts(out.get("float16"))).containsExactly(0x0000, 0x3C00, 0x4100, 0x5640);
+            assertThat(ElementSamples.shorts(out.get("float16"))).containsExactly(0x0000, 0x3C00, 0x4100, 0x5640);
             assertThat(out.get("float32").toFloatArray()).containsExactly(0f, 1f, 2.5f, 100f);
             assertThat(out.get("float64").toDoubleArray()).containsExactly(0d, 1d, 2.5d, 100d);
             assertThat(out.values()).allSatisfy(t -> assertThat(t.dtype().wireName()).isIn(out.keySet()));
         }
-    }
-
-    private static int[] shorts(Tensor t) {
-        ByteBuffer b = t.data();
-        int[] out = new int[b.remaining() / 2];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = b.getShort() & 0xFFFF;
-        }
-        return out;
     }
 
     @Test

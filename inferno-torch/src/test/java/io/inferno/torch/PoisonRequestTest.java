@@ -11,6 +11,7 @@ import io.inferno.tensor.Tensor;
 import io.inferno.testing.Await;
 import io.inferno.testing.Exposition;
 import io.inferno.testing.ManualExecutor;
+import io.inferno.testing.ReferenceCases;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,11 +39,11 @@ class PoisonRequestTest {
 
     /** Seven different valid requests of 16 tokens a row: the reference cases of that length, whole and in parts. */
     private static List<Valid> validRequests() {
-        List<Samples.Case> sixteen = Samples.reference(MODEL, 1).stream()
+        List<ReferenceCases.Case> sixteen = Samples.reference(MODEL, 1).stream()
                 .filter(c -> c.inputs().get("tokens").shape().equals(Shape.of(c.rows(), 16))).toList();
-        assertThat(sixteen).extracting(Samples.Case::rows).containsExactly(1L, 3L);
-        Samples.Case one = sixteen.get(0);
-        Samples.Case three = sixteen.get(1);
+        assertThat(sixteen).extracting(ReferenceCases.Case::rows).containsExactly(1L, 3L);
+        ReferenceCases.Case one = sixteen.get(0);
+        ReferenceCases.Case three = sixteen.get(1);
         List<Valid> valid = new ArrayList<>();
         valid.add(new Valid(one.inputs().get("tokens"), one.outputs().get("probs")));
         valid.add(new Valid(three.inputs().get("tokens"), three.outputs().get("probs")));
@@ -55,7 +56,7 @@ class PoisonRequestTest {
 
     /** One row of 16 valid token ids, but for a -8 at position 3. */
     private static Tensor poison() {
-        long[] ids = Samples.tokens(1, 16, 7).toLongArray();
+        long[] ids = ReferenceCases.tokens(1, 16, 7).toLongArray();
         ids[3] = -8;
         return Tensor.ofLongs(Shape.of(1, 16), ids);
     }
@@ -71,7 +72,7 @@ class PoisonRequestTest {
         try (Inferno inferno = Inferno.builder().repository(Samples.MODELS).preload(false).batchExecutor(batches)
                 .build()) {
             Await.done(inferno.load(MODEL, 1));
-            CompletableFuture<Prediction> holder = inferno.predict(request(Samples.tokens(1, 16, 1)));
+            CompletableFuture<Prediction> holder = inferno.predict(request(ReferenceCases.tokens(1, 16, 1)));
             assertThat(batches.queued()).as("the holder's batch, not run yet: the only slot is taken").isEqualTo(1);
 
             // eight clients, one of them the attacker, submit at once; their requests queue behind the holder
@@ -110,7 +111,7 @@ class PoisonRequestTest {
                     .hasMessage("model my_classifier:1 failed: RuntimeError: index out of range in self");
             for (int i = 0; i < valid.size(); i++) {
                 Tensor probs = Await.done(answers.get(i)).output("probs");
-                Samples.assertClose(probs, valid.get(i).probs(), "valid request " + i);
+                ReferenceCases.assertClose(probs, valid.get(i).probs(), "valid request " + i);
             }
             String metrics = Exposition.text(inferno.metricsRegistry());
             assertThat(metrics).as("the holder's batch, then one batch of 8 requests holding 12 rows")

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
+import io.inferno.testing.ReferenceCases;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -56,7 +57,7 @@ class SoakTest {
                     failures++;
                     continue;
                 }
-                Tensor probs = model.predict(Map.of("tokens", Samples.tokens(rows, 16, i))).get("probs");
+                Tensor probs = model.predict(Map.of("tokens", ReferenceCases.tokens(rows, 16, i))).get("probs");
                 assertThat(probs.shape()).isEqualTo(Shape.of(rows, 4));
             }
             assertThat(failures).isEqualTo(30);

@@ -1,6 +1,6 @@
 package io.inferno.torch;
 
-import static io.inferno.torch.Samples.assertClose;
+import static io.inferno.testing.ReferenceCases.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,6 +17,7 @@ import io.inferno.runtime.Runtimes;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
+import io.inferno.testing.ReferenceCases;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -56,7 +57,7 @@ class TorchScriptRuntimeTest {
     @MethodSource("samples")
     void reproducesTheReferenceOutputsOfEverySample(String name, long version) throws Exception {
         try (TorchScriptModel model = Samples.load(name, version)) {
-            for (Samples.Case c : Samples.reference(name, version)) {
+            for (ReferenceCases.Case c : Samples.reference(name, version)) {
                 Map<String, Tensor> outputs = model.predict(c.inputs());
                 assertThat(outputs).containsOnlyKeys(c.outputs().keySet());
                 c.outputs().forEach((output, want) -> assertClose(outputs.get(output), want,
@@ -108,7 +109,7 @@ class TorchScriptRuntimeTest {
                 .hasMessageContaining(message);
 
         try (TorchScriptModel good = Samples.load("torchscript", 1)) {
-            Samples.Case c = Samples.reference("torchscript", 1).get(0);
+            ReferenceCases.Case c = Samples.reference("torchscript", 1).get(0);
             assertClose(good.predict(c.inputs()).get("y"), c.outputs().get("y"), "torchscript:1 after a failure");
         }
     }

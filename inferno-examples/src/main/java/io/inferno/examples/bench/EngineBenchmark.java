@@ -57,7 +57,7 @@ public final class EngineBenchmark {
         ModelPackage pkg = versions.get(versions.size() - 1);
         ModelConfig config = pkg.config();
         int maxBatch = config.batching().maxBatchSize();
-        TensorSpec input = config.signature().inputs().get(0);
+        TensorSpec input;
 
         List<String[]> rows = new ArrayList<>();
         double rawOne;
@@ -65,6 +65,8 @@ public final class EngineBenchmark {
         ModelLoader loader = new ModelLoader(Runtimes.discovered(EngineBenchmark.class.getClassLoader()),
                 options);
         try (Model raw = loader.load(pkg.directory(), config)) {
+            // model.yaml's signature, or the one the runtime read from the artifact
+            input = ModelLoader.servedConfig(pkg.directory(), config, raw).signature().orElseThrow().inputs().get(0);
             rawOne = rawRowsPerSecond(raw, input, 1, seq, seconds);
             rawFull = rawRowsPerSecond(raw, input, maxBatch, seq, seconds);
         }
