@@ -96,6 +96,14 @@ class DeployManifestsTest {
     }
 
     @Test
+    void theImagesWarmUpWaitsForALineTheTorchRuntimeLogs() throws IOException {
+        // the build step that extracts libtorch waits for this line; if it changed, the build would wait 300 s and fail
+        assertThat(Files.readString(ROOT.resolve("Dockerfile"))).contains("grep -q 'libtorch .* started'");
+        assertThat(source("inferno-torch/src/main/java/io/inferno/torch/TorchEngine.java"))
+                .contains("log.info(\"libtorch {} started: ");
+    }
+
+    @Test
     void probesUseRoutesTheServerRegistersOnTheHttpPort() {
         Set<String> getRoutes = InfernoServer.ROUTES.stream().filter(r -> r.startsWith("GET "))
                 .map(r -> r.substring(4)).collect(Collectors.toSet());
