@@ -290,8 +290,9 @@ final class V2Bodies {
                             d.tensor = TensorCodec.decodeData(p, d.name == null ? "#" + index : d.name, d.dtype,
                                     d.shape);
                         } catch (InvalidInputException e) {
-                            own.addAll(e.problems());
-                            p.skipChildren();
+                            // the parser's position is unspecified after a codec error: stop reading here
+                            problems.addAll(e.problems());
+                            throw new InvalidInputException(problems);
                         }
                     } else {
                         TokenBuffer buffer = new TokenBuffer(p, null);
