@@ -152,18 +152,9 @@ final class V2Bodies {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
                 switch (field) {
-                    case "id" -> {
-                        if (value == JsonToken.VALUE_STRING) {
-                            id = Optional.of(p.getText());
-                        } else {
-                            problems.add("id must be a string, got " + Bodies.kind(value));
-                            p.skipChildren();
-                        }
-                    }
+                    case "id" -> id = Optional.ofNullable(string(p, value, "id", problems));
                     case "parameters" -> {
-                        if (value != JsonToken.START_OBJECT) {
-                            problems.add("parameters must be an object, got " + Bodies.kind(value));
-                            p.skipChildren();
+                        if (!isObject(p, value, "parameters", problems)) {
                             continue;
                         }
                         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -232,32 +223,20 @@ final class V2Bodies {
             String field = p.currentName();
             JsonToken value = p.nextToken();
             switch (field) {
-                case "name" -> {
-                    if (value == JsonToken.VALUE_STRING) {
-                        d.name = p.getText();
-                    } else {
-                        own.add("name must be a string, got " + Bodies.kind(value));
-                        p.skipChildren();
-                    }
-                }
+                case "name" -> d.name = string(p, value, "name", own);
                 case "datatype" -> {
-                    if (value == JsonToken.VALUE_STRING) {
-                        d.datatype = p.getText();
+                    d.datatype = string(p, value, "datatype", own);
+                    if (d.datatype != null) {
                         try {
                             d.dtype = V2Datatype.dtypeOf(d.datatype);
                         } catch (IllegalArgumentException e) {
                             own.add(e.getMessage());
                         }
-                    } else {
-                        own.add("datatype must be a string, got " + Bodies.kind(value));
-                        p.skipChildren();
                     }
                 }
                 case "shape" -> d.shape = readShape(p, value, own);
                 case "parameters" -> {
-                    if (value != JsonToken.START_OBJECT) {
-                        own.add("parameters must be an object, got " + Bodies.kind(value));
-                        p.skipChildren();
+                    if (!isObject(p, value, "parameters", own)) {
                         continue;
                     }
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -303,15 +282,9 @@ final class V2Bodies {
                 default -> p.skipChildren();
             }
         }
-        if (d.name == null) {
-            own.add("name is required");
-        }
-        if (d.datatype == null) {
-            own.add("datatype is required");
-        }
-        if (d.shape == null) {
-            own.add("shape is required");
-        }
+        requirePresent(d.name, "name", own);
+        requirePresent(d.datatype, "datatype", own);
+        requirePresent(d.shape, "shape", own);
         if (d.hasData && d.binarySize >= 0) {
             own.add("has both data and " + BINARY_DATA_SIZE + "; send its elements one way");
         } else if (!d.hasData && d.binarySize < 0) {
@@ -330,6 +303,35 @@ final class V2Bodies {
             problems.add(problem.startsWith("input '") ? problem : label + ": " + problem);
         }
         return own.isEmpty() ? d : null;
+    }
+
+    /** Notes that {@code field} is required when it is absent and nothing was said about it yet. */
+    private static void requirePresent(Object value, String field, List<String> problems) {
+        if (value == null && problems.stream().noneMatch(p -> p.startsWith(field + " ") || p.startsWith(field + "["))) {
+            problems.add(field + " is required");
+        }
+    }
+
+    /** The value as a string, or null after noting that {@code field} must be one (and skipping the value). */
+    private static String string(JsonParser p, JsonToken value, String field, List<String> problems)
+            throws IOException {
+        if (value == JsonToken.VALUE_STRING) {
+            return p.getText();
+        }
+        problems.add(field + " must be a string, got " + Bodies.kind(value));
+        p.skipChildren();
+        return null;
+    }
+
+    /** Whether the value is an object; otherwise notes that {@code field} must be one and skips the value. */
+    private static boolean isObject(JsonParser p, JsonToken value, String field, List<String> problems)
+            throws IOException {
+        if (value == JsonToken.START_OBJECT) {
+            return true;
+        }
+        problems.add(field + " must be an object, got " + Bodies.kind(value));
+        p.skipChildren();
+        return false;
     }
 
     private static Shape readShape(JsonParser p, JsonToken value, List<String> problems) throws IOException {

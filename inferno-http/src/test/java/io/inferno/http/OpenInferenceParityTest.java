@@ -7,23 +7,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.inferno.ModelDescription;
 import io.inferno.PredictRequest;
 import io.inferno.Prediction;
-import io.inferno.model.Dim;
-import io.inferno.model.TensorSpec;
 import io.inferno.protocol.V2Datatype;
-import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
+import io.inferno.testing.SampleModels;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -50,16 +45,10 @@ class OpenInferenceParityTest {
     enum Encoding { FLAT, NESTED, BINARY }
 
     @BeforeAll
-    void start(@TempDir Path root) throws IOException {
-        try (Stream<Path> models = Files.list(Path.of("..", "models"))) {
-            for (Path model : models.toList()) {
-                try (Stream<Path> versions = Files.list(model)) {
-                    for (Path v : versions.toList()) {
-                        ServerHarness.copy(v, root.resolve(model.getFileName().toString())
-                                .resolve(v.getFileName().toString()));
-                    }
-                }
-            }
+    void start(@TempDir Path root) {
+        for (SampleModels.Version v : SampleModels.versions()) {
+            ServerHarness.copy(SampleModels.FOLDER.resolve(v.model()).resolve(Long.toString(v.version())),
+                    root.resolve(v.model()).resolve(Long.toString(v.version())));
         }
         http = new ServerHarness(root, Map.of());
     }
@@ -70,18 +59,11 @@ class OpenInferenceParityTest {
     }
 
     /** Each version of each sample, found on disk, in each encoding. */
-    static Stream<Arguments> samples() throws IOException {
+    static Stream<Arguments> samples() {
         List<Arguments> out = new ArrayList<>();
-        try (Stream<Path> models = Files.list(Path.of("..", "models"))) {
-            for (Path model : models.sorted().toList()) {
-                try (Stream<Path> versions = Files.list(model)) {
-                    for (Path v : versions.filter(p -> Files.exists(p.resolve("model.yaml"))).sorted().toList()) {
-                        for (Encoding e : Encoding.values()) {
-                            out.add(Arguments.of(model.getFileName().toString(),
-                                    Long.parseLong(v.getFileName().toString()), e));
-                        }
-                    }
-                }
+        for (SampleModels.Version v : SampleModels.versions()) {
+            for (Encoding e : Encoding.values()) {
+                out.add(Arguments.of(v.model(), v.version(), e));
             }
         }
         assertThat(out).as("sample models").hasSizeGreaterThanOrEqualTo(15);
@@ -95,7 +77,7 @@ class OpenInferenceParityTest {
             done(http.inferno.load(model, version));
         }
         ModelDescription d = done(http.inferno.describe(model, OptionalLong.of(version)));
-        Map<String, Tensor> inputs = inputs(d, new Random(model.hashCode() * 31L + version));
+        Map<String, Tensor> inputs = SampleModels.inputs(d, new Random(model.hashCode() * 31L + version));
         Prediction expected = done(http.inferno.predict(PredictRequest.builder(model).inputs(inputs)
                 .version(version).build()));
 
@@ -153,31 +135,6 @@ class OpenInferenceParityTest {
             assertThat(got).as("%s of %s v%d", out.get("name"), model, version).isEqualTo(want.toByteArray());
         }
         assertThat(offset).isEqualTo(r.body().length);
-    }
-
-    /** Inputs for a signature: batch 2, other symbolic dimensions 5, any-size ones 3; values fit every sample. */
-    private static Map<String, Tensor> inputs(ModelDescription d, Random random) {
-        Map<String, Tensor> inputs = new LinkedHashMap<>();
-        for (TensorSpec spec : d.signature().inputs()) {
-            long[] dims = new long[spec.rank()];
-            for (int i = 0; i < dims.length; i++) {
-                Dim dim = spec.shape().get(i);
-                dims[i] = dim instanceof Dim.Fixed f ? f.size() : dim.isBatch() ? 2 : dim instanceof Dim.Any ? 3 : 5;
-            }
-            Shape shape = Shape.of(dims);
-            ByteBuffer b = ByteBuffer.allocate(Tensor.checkedByteSize(spec.dtype(), shape))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            for (long i = 0; i < shape.elementCount(); i++) {
-                switch (spec.dtype()) {
-                    case FLOAT32 -> b.putFloat(random.nextFloat() * 2 - 1);
-                    case INT64 -> b.putLong(random.nextInt(500)); // within the classifier's vocabulary
-                    default -> throw new AssertionError("no sample has a " + spec.dtype() + " input yet: add it");
-                }
-            }
-            b.flip();
-            inputs.put(spec.name(), Tensor.wrap(spec.dtype(), shape, b));
-        }
-        return inputs;
     }
 
     /** A tensor's elements as JSON, flat or nested by rows (every sample input is of rank 2). */

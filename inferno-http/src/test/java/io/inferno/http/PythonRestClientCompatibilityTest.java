@@ -2,15 +2,11 @@ package io.inferno.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.inferno.testing.Await;
-import java.io.IOException;
+import io.inferno.testing.Python;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,49 +23,19 @@ class PythonRestClientCompatibilityTest {
 
     @Test
     void pythonRequestsCallsEveryEndpointWithJsonAndBinaryTensors(@TempDir Path root) throws Exception {
-        String python = pythonWithRequests().orElse(null);
+        String python = Python.with("requests").orElse(null);
         Assumptions.assumeTrue(python != null, "skipped: no python3 with the requests module"
                 + " (apt-get install python3-requests)");
         Path repo = Files.createDirectories(root.resolve("repo"));
         ServerHarness.copy(Path.of("..", "models", "torchscript", "1"), repo.resolve("torchscript/1"));
         try (ServerHarness http = new ServerHarness(repo, Map.of())) {
-            Path log = Files.createTempFile(root, "python", ".log");
-            Process p = new ProcessBuilder(python, CLIENT.toAbsolutePath().toString(),
-                    Integer.toString(http.server.port())).redirectErrorStream(true).redirectOutput(log.toFile())
-                    .start();
-            if (!p.waitFor(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("the client did not finish within " + Await.LIMIT + ": "
-                        + Files.readString(log));
-            }
-            String output = Files.readString(log);
-            assertThat(p.exitValue()).as(output).isZero();
-            assertThat(output).contains("PASS live", "PASS ready", "PASS server metadata", "PASS model metadata",
+            Python.Result client = Python.run(List.of(python, CLIENT.toAbsolutePath().toString(),
+                    Integer.toString(http.server.port())), Map.of(), root);
+            assertThat(client.exit()).as(client.output()).isZero();
+            assertThat(client.output()).contains("PASS live", "PASS ready", "PASS server metadata", "PASS model metadata",
                     "PASS model ready", "PASS infer json answer", "PASS infer binary answer",
                     "PASS binary equals json", "PASS invalid is 400 with error", "PASS unknown model is 404 with error",
                     "ALL PASSED");
         }
-    }
-
-    /** Debian's interpreter first (its packages are what .ci/run installs), then whatever python3 is on PATH. */
-    private static Optional<String> pythonWithRequests() throws InterruptedException {
-        List<String> candidates = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/python3"))) {
-            candidates.add("/usr/bin/python3");
-        }
-        candidates.add("python3");
-        for (String python : candidates) {
-            try {
-                Process p = new ProcessBuilder(python, "-c", "import requests")
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (p.waitFor(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS) && p.exitValue() == 0) {
-                    return Optional.of(python);
-                }
-                p.destroyForcibly();
-            } catch (IOException notThere) {
-                // next candidate
-            }
-        }
-        return Optional.empty();
     }
 }
