@@ -22,6 +22,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -50,7 +51,7 @@ public final class InfernoServer implements AutoCloseable {
     private static final String JSON_TYPE = "application/json";
 
     /** Every route, as registered: the OpenAPI document is checked against this list. */
-    static final List<String> ROUTES = java.util.stream.Stream.concat(java.util.stream.Stream.of(
+    static final List<String> ROUTES = Stream.concat(Stream.of(
             "POST /v1/models/{name}:predict",
             "POST /v1/models/{name}/versions/{version}:predict",
             "GET /v1/models",

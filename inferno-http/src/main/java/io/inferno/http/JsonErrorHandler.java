@@ -13,7 +13,8 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Jetty's own error answers as JSON: requests Jetty rejects before any route runs (a bad Content-Length, request
  * headers over the limit, a malformed URI or request line, an unknown HTTP version) get the same
- * error body as every other error ({@code {"error": ...}} under {@code /v2}), whatever the client accepts, instead of Jetty's HTML page.
+ * error body as every other error ({@code {"error": ...}} under {@code /v2}), whatever the client accepts, instead
+ * of Jetty's HTML page.
  * The status is Jetty's; the detail is its reason, bounded; the answer carries an {@code X-Request-ID} like every
  * other. Installed as the server's error handler.
  */
