@@ -183,8 +183,9 @@ final class V2Bodies {
                             continue;
                         }
                         JsonToken t;
+                        int index = 0;
                         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-                            Draft d = readInput(p, t, drafts.size(), problems);
+                            Draft d = readInput(p, t, index++, problems);
                             if (d != null) {
                                 drafts.add(d);
                             }

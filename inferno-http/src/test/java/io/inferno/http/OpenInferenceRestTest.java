@@ -270,6 +270,11 @@ class OpenInferenceRestTest {
                 Arguments.of("/v2/models/torchscript/infer", "{", 400, "not valid JSON"),
                 Arguments.of("/v2/models/torchscript/infer", "[]", 400, "must be a JSON object"),
                 Arguments.of("/v2/models/torchscript/infer", "{}", 400, "inputs is required"),
+                Arguments.of("/v2/models/torchscript/infer", "{\"id\": 7, \"inputs\": [{\"name\": \"x\","
+                        + " \"shape\": \"1x4\", \"data\": [1]}, {\"datatype\": \"FP32\"}]}", 400,
+                        "id must be a string, got a number; Input 'x': shape must be a list of non-negative integers,"
+                                + " got a string; Input 'x': datatype is required; inputs[1]: name is required;"
+                                + " inputs[1]: shape is required"),
                 Arguments.of("/v2/models/torchscript/infer",
                         "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 4], \"datatype\": \"FP64\", \"data\": [1, 2, 3, 4]}]}",
                         400, "Input 'x' has dtype float64; expected float32"),
