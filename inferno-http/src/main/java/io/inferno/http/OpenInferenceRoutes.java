@@ -2,6 +2,7 @@ package io.inferno.http;
 
 import io.inferno.Inferno;
 import io.inferno.ModelStatus;
+import io.inferno.OverloadedException;
 import io.inferno.PredictRequest;
 import io.inferno.Prediction;
 import io.inferno.protocol.V2;
@@ -9,6 +10,7 @@ import io.inferno.protocol.V2ModelMetadata;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -129,7 +131,7 @@ final class OpenInferenceRoutes {
             try {
                 return V2Bodies.modelMetadata(V2ModelMetadata.of(d, inferno.model(name).loaded()));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
         ctx.future(() -> answer.handle((body, failure) -> {
@@ -147,7 +149,7 @@ final class OpenInferenceRoutes {
         String name = ctx.pathParam("name");
         RequestLog.model(ctx, name);
         if (shuttingDown.getAsBoolean()) {
-            throw new io.inferno.OverloadedException(io.inferno.OverloadedException.Reason.SHUTTING_DOWN,
+            throw new OverloadedException(OverloadedException.Reason.SHUTTING_DOWN,
                     "server is shutting down; retry on another replica");
         }
         ReceivedBody received = ReceivedBody.of(ctx.req());
