@@ -25,13 +25,17 @@ final class NestedListReader {
     private final String input;
     private final DType dtype;
     private final Shape shape;
-    private final long[] dims;
+    private long[] dims;
     /** index[d]: the position, within the list open at depth d, of the child being read. */
-    private final long[] index;
+    private long[] index;
+    /** Whether a flat list of all elements in row-major order may stand for a tensor of rank 2 or more. */
+    private final boolean flatAllowed;
     private final ElementBuffer out;
 
-    private NestedListReader(JsonParser parser, String input, DType dtype, Shape shape, int byteSize) {
+    private NestedListReader(JsonParser parser, String input, DType dtype, Shape shape, int byteSize,
+            boolean flatAllowed) {
         this.parser = parser;
+        this.flatAllowed = flatAllowed;
         this.input = input;
         this.dtype = dtype;
         this.shape = shape;
@@ -47,7 +51,17 @@ final class NestedListReader {
      */
     static ByteBuffer read(JsonParser parser, String input, DType dtype, Shape shape, int byteSize)
             throws IOException {
-        NestedListReader reader = new NestedListReader(parser, input, dtype, shape, byteSize);
+        return read(parser, input, dtype, shape, byteSize, false);
+    }
+
+    /**
+     * Reads the value the parser is on, nested as the shape says or, when {@code flatAllowed}, one flat list of
+     * every element in row-major order (the Open Inference Protocol allows both); the first element of the
+     * outer list tells which. Leaves the parser on the value's last token.
+     */
+    static ByteBuffer read(JsonParser parser, String input, DType dtype, Shape shape, int byteSize,
+            boolean flatAllowed) throws IOException {
+        NestedListReader reader = new NestedListReader(parser, input, dtype, shape, byteSize, flatAllowed);
         reader.readValue();
         return reader.out.finish();
     }
@@ -74,6 +88,10 @@ final class NestedListReader {
                         throw tooMany(depth);
                     }
                     if (next != JsonToken.START_ARRAY) {
+                        if (flatAllowed && depth == 0 && index[0] == 0 && next.isScalarValue()) {
+                            readFlat(next);
+                            return;
+                        }
                         throw notAList(next, depth + 1);
                     }
                     depth++;
@@ -93,10 +111,28 @@ final class NestedListReader {
         }
     }
 
+    /**
+     * Reads the rest of a flat list whose first element is {@code first}: from here on the list is read, and
+     * reported in messages, as the one dimension of {@code elementCount} elements it is.
+     */
+    private void readFlat(JsonToken first) throws IOException {
+        dims = new long[] {shape.elementCount()};
+        index = new long[1];
+        if (dims[0] == 0) {
+            throw tooMany(0);
+        }
+        readElement(first, 1);
+        readInnermostList(0, 1);
+    }
+
     /** Reads the elements and closing bracket of a list of scalars; the hot loop. */
     private void readInnermostList(int depth) throws IOException {
+        readInnermostList(depth, 0);
+    }
+
+    private void readInnermostList(int depth, long from) throws IOException {
         long length = dims[depth];
-        for (long i = 0; i < length; i++) {
+        for (long i = from; i < length; i++) {
             JsonToken token = parser.nextToken();
             if (token == JsonToken.END_ARRAY) {
                 index[depth] = i;

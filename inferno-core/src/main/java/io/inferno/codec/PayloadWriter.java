@@ -28,6 +28,16 @@ final class PayloadWriter {
         new PayloadWriter(generator, tensor).write(codec);
     }
 
+    static void writeFlat(JsonGenerator generator, Tensor tensor) throws IOException {
+        PayloadWriter w = new PayloadWriter(generator, tensor);
+        long n = tensor.shape().elementCount();
+        generator.writeStartArray();
+        for (long i = 0; i < n; i++) {
+            w.writeElement();
+        }
+        generator.writeEndArray();
+    }
+
     private void write(Codec codec) throws IOException {
         generator.writeStartObject();
         generator.writeStringField("dtype", dtype.wireName());

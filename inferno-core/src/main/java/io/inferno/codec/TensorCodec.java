@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.inferno.InvalidInputException;
+import io.inferno.tensor.DType;
+import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import java.io.IOException;
 import java.util.Collections;
@@ -89,6 +91,32 @@ public final class TensorCodec {
             tensors.put(name, PayloadReader.read(parser, name));
         }
         return Collections.unmodifiableMap(tensors);
+    }
+
+    /**
+     * Decodes a tensor's elements from the value the parser is on: a list nested as {@code shape} says, or one flat
+     * list of every element in row-major order (as the Open Inference Protocol's {@code data} allows), converted
+     * to {@code dtype} without boxing. Leaves the parser on the value's last token.
+     *
+     * @param name the input's name, quoted in error messages
+     * @throws InvalidInputException for a value that is not {@code shape}'s elements of {@code dtype}, naming where
+     */
+    public static Tensor decodeData(JsonParser parser, String name, DType dtype, Shape shape) throws IOException {
+        Objects.requireNonNull(name, "name");
+        int byteSize;
+        try {
+            byteSize = Tensor.checkedByteSize(dtype, shape);
+        } catch (IllegalArgumentException e) {
+            throw Rejection.of(name, "%s", e.getMessage());
+        }
+        advanceIfFresh(parser);
+        return Tensor.wrap(dtype, shape, NestedListReader.read(parser, name, dtype, shape, byteSize, true));
+    }
+
+    /** Writes a tensor's elements as one flat JSON list in row-major order (NaN and infinities as strings). */
+    public static void encodeFlatData(JsonGenerator generator, Tensor tensor) throws IOException {
+        Objects.requireNonNull(tensor, "tensor");
+        PayloadWriter.writeFlat(generator, tensor);
     }
 
     /** Encodes one tensor as a payload object in the given codec: dtype, shape, then data or base64. */

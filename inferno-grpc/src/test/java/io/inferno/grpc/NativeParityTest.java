@@ -10,19 +10,14 @@ import io.inferno.Prediction;
 import io.inferno.grpc.v2.InferTensorContents;
 import io.inferno.grpc.v2.ModelInferRequest;
 import io.inferno.grpc.v2.ModelInferResponse;
-import io.inferno.model.Dim;
-import io.inferno.model.TensorSpec;
 import io.inferno.protocol.V2Datatype;
 import io.inferno.tensor.DType;
-import io.inferno.tensor.Shape;
+import io.inferno.testing.SampleModels;
 import io.inferno.tensor.Tensor;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -55,19 +50,11 @@ class NativeParityTest {
     }
 
     /** Each version of each sample, found on disk (so a new sample is covered without editing this test). */
-    static Stream<Arguments> samples() throws IOException {
+    static Stream<Arguments> samples() {
         List<Arguments> out = new ArrayList<>();
-        try (Stream<Path> models = Files.list(Path.of("..", "models"))) {
-            for (Path model : models.sorted().toList()) {
-                try (Stream<Path> versions = Files.list(model)) {
-                    for (Path v : versions.filter(p -> Files.exists(p.resolve("model.yaml"))).sorted().toList()) {
-                        long version = Long.parseLong(v.getFileName().toString());
-                        String name = model.getFileName().toString();
-                        out.add(Arguments.of(name, version, true));
-                        out.add(Arguments.of(name, version, false));
-                    }
-                }
-            }
+        for (SampleModels.Version v : SampleModels.versions()) {
+            out.add(Arguments.of(v.model(), v.version(), true));
+            out.add(Arguments.of(v.model(), v.version(), false));
         }
         assertThat(out).as("sample models").hasSizeGreaterThanOrEqualTo(8);
         return out.stream();
@@ -80,7 +67,7 @@ class NativeParityTest {
             done(grpc.inferno.load(model, version));
         }
         ModelDescription d = done(grpc.inferno.describe(model, OptionalLong.of(version)));
-        Map<String, Tensor> inputs = inputs(d, new Random(model.hashCode() * 31L + version));
+        Map<String, Tensor> inputs = SampleModels.inputs(d, new Random(model.hashCode() * 31L + version));
 
         Prediction expected = done(grpc.inferno.predict(PredictRequest.builder(model).inputs(inputs)
                 .version(version).build()));
@@ -113,33 +100,6 @@ class NativeParityTest {
             byte[] got = raw ? r.getRawOutputContents(i).toByteArray() : bytes(out.getContents(), want.dtype());
             assertThat(got).as("%s of %s v%d", out.getName(), model, version).isEqualTo(want.toByteArray());
         }
-    }
-
-    /** Inputs for a signature: batch 2, other symbolic dimensions 5, any-size ones 3; values fit every sample. */
-    private static Map<String, Tensor> inputs(ModelDescription d, Random random) {
-        Map<String, Tensor> inputs = new LinkedHashMap<>();
-        for (TensorSpec spec : d.signature().inputs()) {
-            long[] dims = new long[spec.rank()];
-            for (int i = 0; i < dims.length; i++) {
-                Dim dim = spec.shape().get(i);
-                dims[i] = dim instanceof Dim.Fixed f ? f.size() : dim.isBatch() ? 2 : dim instanceof Dim.Any ? 3 : 5;
-            }
-            Shape shape = Shape.of(dims);
-            ByteBuffer b = ByteBuffer.allocate(Tensor.checkedByteSize(spec.dtype(), shape))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            for (long i = 0; i < shape.elementCount(); i++) {
-                switch (spec.dtype()) {
-                    case FLOAT32 -> b.putFloat(random.nextFloat() * 2 - 1);
-                    case FLOAT64 -> b.putDouble(random.nextDouble() * 2 - 1);
-                    case INT64 -> b.putLong(random.nextInt(500)); // within the classifier's vocabulary
-                    case INT32 -> b.putInt(random.nextInt(500));
-                    default -> throw new AssertionError("no sample has a " + spec.dtype() + " input yet: add it");
-                }
-            }
-            b.flip();
-            inputs.put(spec.name(), Tensor.wrap(spec.dtype(), shape, b));
-        }
-        return inputs;
     }
 
     private static InferTensorContents typed(Tensor t) {

@@ -21,7 +21,11 @@ import org.eclipse.jetty.http.HttpStatus;
 
 /**
  * The one place where failures become HTTP statuses and error bodies. Every error body is
- * {@code {"detail": "..."}} ({@link #body}), including Jetty's own ({@link JsonErrorHandler}).
+ * {@code {"detail": "..."}} ({@link #body}), including Jetty's own ({@link JsonErrorHandler}), except under
+ * {@code /v2}, the Open Inference Protocol's routes ({@link OpenInferenceRoutes}), whose errors are that
+ * protocol's {@code {"error": "..."}} and whose invalid requests are 400 where the native API says 422
+ * ({@link Dialect}). The dialect follows the path, so failures raised before a route runs (a body refused while
+ * it arrived, no such route) answer in the shape the client expects too.
  *
  * <table>
  *   <caption>status by failure</caption>
@@ -41,6 +45,30 @@ import org.eclipse.jetty.http.HttpStatus;
  * </table>
  */
 final class ErrorMapping {
+    /** The error body shape and status conventions of a route family. */
+    enum Dialect {
+        /** The native API: {@code {"detail": ...}}, 422 for requests that disagree with the model. */
+        NATIVE("detail"),
+        /** The Open Inference Protocol under {@code /v2}: {@code {"error": ...}}, 400 for every invalid request. */
+        V2("error");
+
+        private final String field;
+
+        Dialect(String field) {
+            this.field = field;
+        }
+
+        /** The dialect of a request path: {@link #V2} for {@code /v2} and below. */
+        static Dialect of(String path) {
+            return path != null && (path.equals("/v2") || path.startsWith("/v2/")) ? V2 : NATIVE;
+        }
+
+        /** The status this dialect gives a failure the native API answers with {@code status}. */
+        int status(int status) {
+            return this == V2 && status == 422 ? 400 : status;
+        }
+    }
+
     /** Seconds a client should wait before retrying a 503. */
     static final int RETRY_AFTER_SECONDS = 1;
 
@@ -58,6 +86,12 @@ final class ErrorMapping {
     record Mapped(int status, String detail, boolean retryAfter, boolean bug) {}
 
     private ErrorMapping() {}
+
+    /** Maps a failure for a route of {@code dialect}. */
+    static Mapped map(Throwable failure, String requestId, Dialect dialect) {
+        Mapped m = map(failure, requestId);
+        return new Mapped(dialect.status(m.status()), m.detail(), m.retryAfter(), m.bug());
+    }
 
     static Mapped map(Throwable failure, String requestId) {
         Throwable t = unwrap(failure);
@@ -110,10 +144,15 @@ final class ErrorMapping {
 
     /** An error body, {@code {"detail": "..."}}, with the detail cut to {@link #MAX_DETAIL_CHARS}. */
     static byte[] body(String detail) {
+        return body(detail, Dialect.NATIVE);
+    }
+
+    /** An error body of {@code dialect}, with the message cut to {@link #MAX_DETAIL_CHARS}. */
+    static byte[] body(String detail, Dialect dialect) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 + Math.min(detail.length(), MAX_DETAIL_CHARS));
         try (JsonGenerator g = Bodies.JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("detail", ClientText.truncate(detail, MAX_DETAIL_CHARS));
+            g.writeStringField(dialect.field, ClientText.truncate(detail, MAX_DETAIL_CHARS));
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // writing to memory

@@ -22,6 +22,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The REST server over an {@link Inferno}: routing, lifecycle (readiness, drain) and the call to
  * {@link ErrorMapping}. The JSON views of models are {@link ModelViews}, request ids and logging
- * {@link RequestLog}, admin authorization {@link AdminAuth}. In front of the routes, in Jetty: {@link HeaderDeadline}
+ * {@link RequestLog}, admin authorization {@link AdminAuth}, the Open Inference Protocol's routes
+ * {@link OpenInferenceRoutes}. In front of the routes, in Jetty: {@link HeaderDeadline}
  * (slow headers), {@link RequestIntake} (bodies, received without a thread, against the {@link InflightBudget}) and
  * {@link JsonErrorHandler} (Jetty's own rejections). See docs/api.md.
  *
@@ -49,7 +51,7 @@ public final class InfernoServer implements AutoCloseable {
     private static final String JSON_TYPE = "application/json";
 
     /** Every route, as registered: the OpenAPI document is checked against this list. */
-    static final List<String> ROUTES = List.of(
+    static final List<String> ROUTES = Stream.concat(Stream.of(
             "POST /v1/models/{name}:predict",
             "POST /v1/models/{name}/versions/{version}:predict",
             "GET /v1/models",
@@ -61,7 +63,7 @@ public final class InfernoServer implements AutoCloseable {
             "GET /health/live",
             "GET /health/ready",
             "GET /metrics",
-            "GET /openapi.json");
+            "GET /openapi.json"), OpenInferenceRoutes.ROUTES.stream()).toList();
 
     private final ServerSettings settings;
     private final Inferno inferno;
@@ -125,6 +127,8 @@ public final class InfernoServer implements AutoCloseable {
             config.routes.get("/health/ready", this::readiness);
             config.routes.get("/metrics", this::scrape);
             config.routes.get("/openapi.json", ctx -> ctx.status(200).contentType(JSON_TYPE).result(openApi));
+            new OpenInferenceRoutes(inferno, this::ready, () -> shuttingDown, this::error, InfernoServer::version)
+                    .register(config.routes);
             config.routes.exception(Exception.class, (e, ctx) -> error(ctx, e));
             config.routes.error(404, ctx -> {
                 if (ctx.attribute("inferno.answered") == null) {
@@ -243,10 +247,19 @@ public final class InfernoServer implements AutoCloseable {
         ctx.status(status).contentType(JSON_TYPE).result(mapper.writeValueAsBytes(body));
     }
 
+    private static ErrorMapping.Dialect dialect(Context ctx) {
+        try {
+            return ErrorMapping.Dialect.of(ctx.path());
+        } catch (RuntimeException requestAlreadyRecycled) {
+            return ErrorMapping.Dialect.NATIVE; // nobody will read the answer
+        }
+    }
+
     private void problem(Context ctx, int status, String detail) {
         try {
             ctx.attribute("inferno.answered", Boolean.TRUE);
-            ctx.status(status).contentType(JSON_TYPE).result(ErrorMapping.body(detail));
+            ctx.status(status).contentType(JSON_TYPE)
+                    .result(ErrorMapping.body(detail, dialect(ctx)));
         } catch (IllegalStateException | NullPointerException clientGone) {
             // the client disconnected before its answer was ready: Jetty recycled the request
             LOG.debug("could not answer {}: the request is gone", RequestLog.requestId(ctx));
@@ -254,7 +267,7 @@ public final class InfernoServer implements AutoCloseable {
     }
 
     private void error(Context ctx, Throwable failure) {
-        ErrorMapping.Mapped m = ErrorMapping.map(failure, RequestLog.requestId(ctx));
+        ErrorMapping.Mapped m = ErrorMapping.map(failure, RequestLog.requestId(ctx), dialect(ctx));
         if (m.bug()) {
             RequestLog.withContext(ctx, RequestLog.routeOf(ctx), m.status(), null,
                     () -> LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(),
@@ -278,7 +291,7 @@ public final class InfernoServer implements AutoCloseable {
      * A version path segment: a positive integer written as versions are, so that one version has one path.
      * {@link Long#parseLong} alone also takes {@code +3}, {@code 03} and non-ASCII digits such as {@code ٣}.
      */
-    private static long version(String text) {
+    static long version(String text) {
         if (VERSION_SEGMENT.matcher(text).matches()) {
             try {
                 return Long.parseLong(text);

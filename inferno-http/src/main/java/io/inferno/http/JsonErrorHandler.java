@@ -13,7 +13,8 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Jetty's own error answers as JSON: requests Jetty rejects before any route runs (a bad Content-Length, request
  * headers over the limit, a malformed URI or request line, an unknown HTTP version) get the same
- * {@code {"detail": "..."}} body as every other error, whatever the client accepts, instead of Jetty's HTML page.
+ * error body as every other error ({@code {"error": ...}} under {@code /v2}), whatever the client accepts, instead
+ * of Jetty's HTML page.
  * The status is Jetty's; the detail is its reason, bounded; the answer carries an {@code X-Request-ID} like every
  * other. Installed as the server's error handler.
  */
@@ -31,7 +32,8 @@ final class JsonErrorHandler extends ErrorHandler {
             Callback callback) throws IOException {
         String reason = message == null || message.isBlank() ? HttpStatus.getMessage(code) : message;
         byte[] body = ErrorMapping.body(code >= 500 ? HttpStatus.getMessage(code)
-                : "malformed request: " + ClientText.truncate(reason, MAX_REASON_CHARS));
+                : "malformed request: " + ClientText.truncate(reason, MAX_REASON_CHARS),
+                ErrorMapping.Dialect.of(request.getHttpURI() == null ? null : request.getHttpURI().getPath()));
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put("X-Request-ID", RequestLog.requestIdFor(request.getHeaders().get("X-Request-ID")));
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);

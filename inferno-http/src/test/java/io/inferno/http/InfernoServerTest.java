@@ -164,7 +164,7 @@ class InfernoServerTest {
                         "entrypoint class com.acme.Missing not found"),
                 Arguments.of("predict on a model that cannot load", "/v1/models/broken:predict", ok, 404,
                         "model not found or not loaded"),
-                Arguments.of("no route", "/v2/whatever", "{}", 404, "no route for POST /v2/whatever"));
+                Arguments.of("no route", "/v3/whatever", "{}", 404, "no route for POST /v3/whatever"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -155,6 +155,27 @@ class MemoryBudgetTest {
         Await.until("every exchange released its bytes", () -> inflightBytes() == 0);
     }
 
+    @Test
+    void v2InputsCountTheSameAndARefusalIsTheProtocolsErrorBody() throws Exception {
+        writeYaml(repo.resolve("scale/1"), ScalingModel.yaml("scale", 1, 1000));
+        int limit = 8192;
+        http = new ServerHarness(repo, Map.of("MAX_REQUEST_BYTES", Integer.toString(limit),
+                "MAX_INFLIGHT_BYTES", Integer.toString(limit)));
+        // flat data, "1,1," is 4 bytes of body per row and 8 bytes of float32 tensor
+        HttpResponse<String> refused = http.post("/v2/models/scale/infer", v2Inputs(1000));
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(json(refused).get("error").asText()).contains("MAX_INFLIGHT_BYTES");
+        HttpResponse<String> accepted = http.post("/v2/models/scale/infer", v2Inputs(300));
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        Await.until("every exchange released its bytes", () -> inflightBytes() == 0);
+    }
+
+    private static String v2Inputs(int rows) {
+        return "{\"inputs\": [{\"name\": \"x\", \"datatype\": \"FP32\", \"shape\": [" + rows
+                + ", 2], \"data\": [" + "1,1,".repeat(rows - 1) + "1,1]}]}";
+    }
+
     private static String inputs(int rows) {
         return "{\"inputs\": {\"x\": {\"dtype\": \"float32\", \"shape\": [" + rows + ", 2], \"data\": ["
                 + "[1,1],".repeat(rows - 1) + "[1,1]]}}}";

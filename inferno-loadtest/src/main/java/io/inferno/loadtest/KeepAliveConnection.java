@@ -37,9 +37,14 @@ final class KeepAliveConnection implements AutoCloseable {
 
     /** The request head for a POST of a JSON body to {@code path}. */
     static byte[] postHead(URI base, String path, int contentLength) {
+        return postHead(base, path, contentLength, "");
+    }
+
+    /** The request head for a POST of a body to {@code path}, with extra header lines (each ending in CRLF). */
+    static byte[] postHead(URI base, String path, int contentLength, String extraHeaders) {
         return ("POST " + path + " HTTP/1.1\r\nHost: " + base.getHost() + (base.getPort() > 0 ? ":" + base.getPort()
-                : "") + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
+                : "") + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n"
+                + extraHeaders + "\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The request head for a GET of {@code path}. */

@@ -86,6 +86,7 @@ public final class LoadTest {
         byte[] body;
         ModelInferRequest grpcRequest = null;
         ServerMetrics before;
+        v2Body = null;
         try {
             if (options.loadModel()) {
                 loadModel();
@@ -94,6 +95,10 @@ public final class LoadTest {
             if (options.protocol() == Options.Protocol.GRPC) {
                 grpcRequest = grpcRequest(body);
                 grpcWarmup(grpcRequest);
+            } else if (v2()) {
+                v2Body = v2Body(body);
+                body = v2Body.bytes();
+                warmup(body);
             } else {
                 warmup(body);
             }
@@ -115,7 +120,17 @@ public final class LoadTest {
         return URI.create(options.host() + path);
     }
 
+    /** The V2 body, with {@code --protocol v2} or {@code v2-binary}; set once before the users start. */
+    private V2Traffic.Body v2Body;
+
+    private boolean v2() {
+        return options.protocol() == Options.Protocol.V2 || options.protocol() == Options.Protocol.V2_BINARY;
+    }
+
     private String predictPath() {
+        if (v2()) {
+            return V2Traffic.path(options.model(), options.version());
+        }
         return options.version().isPresent()
                 ? "/v1/models/" + options.model() + "/versions/" + options.version().getAsLong() + ":predict"
                 : "/v1/models/" + options.model() + ":predict";
@@ -188,9 +203,12 @@ public final class LoadTest {
     }
 
     private HttpRequest predict(byte[] body) {
-        return HttpRequest.newBuilder(uri(predictPath())).timeout(options.requestTimeout())
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(predictPath())).timeout(options.requestTimeout())
+                .header("Content-Type", "application/json");
+        if (v2Body != null && v2Body.headerLength().isPresent()) {
+            request.header("Inference-Header-Content-Length", Integer.toString(v2Body.headerLength().getAsInt()));
+        }
+        return request.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
     }
 
     private void warmup(byte[] body) throws SetupException {
@@ -219,6 +237,15 @@ public final class LoadTest {
             return GrpcTraffic.request(mapper.readTree(body), options.model(), options.version());
         } catch (IOException | RuntimeException e) {
             throw new SetupException("cannot make a gRPC request of the payload: " + describe(e));
+        }
+    }
+
+    private V2Traffic.Body v2Body(byte[] body) throws SetupException {
+        ModelInferRequest raw = grpcRequest(body);
+        try {
+            return V2Traffic.body(raw, options.protocol() == Options.Protocol.V2_BINARY);
+        } catch (RuntimeException e) {
+            throw new SetupException("cannot make a V2 request of the payload: " + describe(e));
         }
     }
 
@@ -336,7 +363,8 @@ public final class LoadTest {
 
     private Report measure(byte[] body, ModelInferRequest grpcRequest, ServerMetrics before) {
         Run run = new Run();
-        byte[] head = KeepAliveConnection.postHead(URI.create(options.host()), predictPath(), body.length);
+        byte[] head = KeepAliveConnection.postHead(URI.create(options.host()), predictPath(), body.length,
+                v2Body == null ? "" : v2Body.headerLines());
         List<Thread> users = new ArrayList<>();
         for (int u = 0; u < options.users(); u++) {
             long delayNanos = options.spawnRate() > 0 ? (long) (u / options.spawnRate() * 1e9) : 0;
@@ -448,6 +476,9 @@ public final class LoadTest {
     /** At least one output, and each output a tensor payload (dtype, shape, data or base64). */
     private boolean carriesAnOutput(byte[] body) {
         try {
+            if (v2()) {
+                return V2Traffic.carriesAnOutput(mapper.readTree(body)); // the JSON object, not binary after it
+            }
             JsonNode outputs = mapper.readTree(body).path("outputs");
             if (!outputs.isObject() || outputs.isEmpty()) {
                 return false;

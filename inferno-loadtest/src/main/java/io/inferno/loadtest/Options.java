@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  * @param dims sizes for symbolic dimensions other than {@code batch} in generated payloads
  * @param headless no live progress line
  * @param json print the report as JSON
- * @param protocol how predictions travel: the native REST API, or the Open Inference Protocol over gRPC
+ * @param protocol how predictions travel: the native REST API, or the Open Inference Protocol over REST (JSON or
+ *     binary tensor data) or gRPC
  * @param grpcPort the server's gRPC port (with {@code --protocol grpc}; the host is {@code host}'s)
  */
 record Options(String host, int users, double spawnRate, Duration runTime, String model, OptionalLong version,
@@ -44,7 +45,11 @@ record Options(String host, int users, double spawnRate, Duration runTime, Strin
         /** {@code POST /v1/models/{name}:predict} with a JSON body. */
         NATIVE,
         /** {@code inference.GRPCInferenceService/ModelInfer} with raw tensor contents. */
-        GRPC
+        GRPC,
+        /** {@code POST /v2/models/{name}/infer} with JSON {@code data}, and JSON outputs. */
+        V2,
+        /** {@code POST /v2/models/{name}/infer} with binary tensor data, and binary outputs. */
+        V2_BINARY
     }
 
     static final String USAGE = """
@@ -69,8 +74,10 @@ record Options(String host, int users, double spawnRate, Duration runTime, Strin
               --request-timeout SEC    seconds one request may take (default 30)
               --headless               no live progress line (implied when stderr is not a terminal)
               --json                   print the report as JSON on stdout
-              --protocol P             native (REST, JSON) or grpc (Open Inference Protocol, raw tensors;
-                                       setup and /metrics still use --host) (default native)
+              --protocol P             native (REST, JSON); v2 (Open Inference Protocol over REST, JSON data);
+                                       v2-binary (the same with binary tensor data both ways); or grpc (Open
+                                       Inference Protocol, raw tensors; setup and /metrics still use --host)
+                                       (default native)
               --grpc-port N            the server's gRPC port, on --host's host (default 8001)
               -h, --help               this help
 
@@ -176,8 +183,12 @@ record Options(String host, int users, double spawnRate, Duration runTime, Strin
                 return Protocol.NATIVE;
             case "grpc":
                 return Protocol.GRPC;
+            case "v2":
+                return Protocol.V2;
+            case "v2-binary":
+                return Protocol.V2_BINARY;
             default:
-                problems.add("--protocol must be native or grpc, got '" + value + "'");
+                problems.add("--protocol must be native, v2, v2-binary or grpc, got '" + value + "'");
                 return Protocol.NATIVE;
         }
     }

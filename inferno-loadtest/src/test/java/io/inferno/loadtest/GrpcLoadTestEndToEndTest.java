@@ -93,7 +93,7 @@ class GrpcLoadTestEndToEndTest {
     void theProtocolOptionIsCheckedWithTheOthers() {
         LoadTestEndToEndTest.Result r = run("--protocol", "http2", "--grpc-port", "70000");
         assertThat(r.status()).isEqualTo(LoadTest.USAGE_ERROR);
-        assertThat(r.err()).contains("--protocol must be native or grpc, got 'http2'",
+        assertThat(r.err()).contains("--protocol must be native, v2, v2-binary or grpc, got 'http2'",
                 "--grpc-port must be a whole number from 1 to 65535, got '70000'");
     }
 }
