@@ -14,21 +14,9 @@ PORT=${BENCH_PORT:-18081}
 OUT=${OUT:-target/bench}
 mkdir -p "$OUT"
 
-if [[ "${SKIP_BUILD:-}" != "1" ]]; then
-  mvn -B -q package -DskipTests
-fi
-
-PORT=$PORT REPO_ROOT=models LOG_LEVEL=WARN java ${SERVER_JAVA_OPTS:-} -jar inferno-http/target/inferno-server.jar \
-  > "$OUT/chaos-server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-
-for _ in $(seq 1 120); do
-  if curl -fsS "http://127.0.0.1:$PORT/health/ready" > /dev/null 2>&1; then break; fi
-  if ! kill -0 $server 2>/dev/null; then echo "server exited; see $OUT/chaos-server.log" >&2; exit 1; fi
-  sleep 0.5
-done
-curl -fsS "http://127.0.0.1:$PORT/health/ready" > /dev/null || { echo "server not ready" >&2; exit 1; }
+# shellcheck source=bench/server.sh
+source bench/server.sh
+start_server "$OUT/chaos-server.log"
 
 java -cp inferno-loadtest/target/inferno-loadtest.jar io.inferno.loadtest.Chaos --host "http://127.0.0.1:$PORT" \
   --pid "$server" --seconds "$SECONDS_PER_RUN" ${CHAOS_ARGS:-}

@@ -16,22 +16,10 @@ WARMUP=${WARMUP:-200}
 OUT=${OUT:-target/bench}
 mkdir -p "$OUT"
 
-if [[ "${SKIP_BUILD:-}" != "1" ]]; then
-  mvn -B -q package -DskipTests
-fi
-SERVER_JAR=inferno-http/target/inferno-server.jar
+# shellcheck source=bench/server.sh
+source bench/server.sh
+start_server "$OUT/server.log"
 LOADTEST_JAR=inferno-loadtest/target/inferno-loadtest.jar
-
-PORT=$PORT REPO_ROOT=models LOG_LEVEL=WARN java ${SERVER_JAVA_OPTS:-} -jar "$SERVER_JAR" > "$OUT/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-
-for _ in $(seq 1 120); do
-  if curl -fsS "http://127.0.0.1:$PORT/health/ready" > /dev/null 2>&1; then break; fi
-  if ! kill -0 $server 2>/dev/null; then echo "server exited; see $OUT/server.log" >&2; exit 1; fi
-  sleep 0.5
-done
-curl -fsS "http://127.0.0.1:$PORT/health/ready" > /dev/null || { echo "server not ready; see $OUT/server.log" >&2; exit 1; }
 
 printf '%-14s %5s %10s %9s %9s %9s %9s %7s %10s %10s %8s\n' \
   model users "req/s" "p50 ms" "p90 ms" "p99 ms" "max ms" errors "queue ms" "compute ms" "rows/b"
