@@ -110,6 +110,10 @@ public final class Inferno implements AutoCloseable {
      * Makes a prediction. The future fails with {@link InvalidInputException} (the request disagrees with the
      * signature), {@link ModelNotFoundException}, {@link OverloadedException} (queue full or shutting down),
      * {@link DeadlineExceededException} (waited longer than its timeout) or {@link ModelExecutionException}.
+     *
+     * <p>Threads: when the model's batcher is idle (no batch running or forming, nothing queued), the model runs on
+     * the calling thread and the returned future is already complete; otherwise the batch runs on the batch
+     * executor, and the future completes there, so keep its continuations short (see docs/engine.md, threads).
      */
     public CompletableFuture<Prediction> predict(PredictRequest request) {
         long start = ticker.read();

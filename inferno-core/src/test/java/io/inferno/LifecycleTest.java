@@ -400,7 +400,9 @@ class LifecycleTest {
         Inferno inferno = start(builder());
         assertThat(inferno.ready()).succeedsWithin(WAIT);
         probe.predictions("m").hold();
-        CompletableFuture<Prediction> running = inferno.predict(request("m"));
+        // from another thread: an idle batcher runs the model on the calling thread, which the probe holds
+        CompletableFuture<Prediction> running = CompletableFuture.supplyAsync(() -> inferno.predict(request("m")))
+                .thenCompose(f -> f);
         probe.predictions("m").awaitArrivals(1); // the only slot is busy
         CompletableFuture<Prediction> queued = inferno.predict(request("m").withVersion(1));
         CompletableFuture<Prediction> unpinned = inferno.predict(request("m"));

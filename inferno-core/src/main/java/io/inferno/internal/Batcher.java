@@ -48,6 +48,16 @@ import org.slf4j.LoggerFactory;
  * kept within a key. This is Triton's dynamic batcher (size and queue-delay triggers) made work-conserving, in the
  * spirit of BentoML's adaptive dispatcher: at one caller there is no added latency, under load batches fill.
  *
+ * <h2>The caller's thread</h2>
+ * With {@link Settings#callerRunsWhenIdle}, a batch that a caller's own call dispatches ({@link #submit}, or
+ * {@link Arrival#close}) runs on that caller's thread, with no hand-off, when the batcher is otherwise idle: it is
+ * the only batch that call dispatches, no other batch is running and nothing is left queued. It takes a slot like
+ * any batch, so {@code maxConcurrency} still bounds the runs at once, and a drain waits for it; bisection, metrics
+ * and the answers are the same. {@link #submit} then returns a future that is already complete. In every other case
+ * (a batch forming, a slot busy, requests queued, a timer or a finishing batch dispatching) the batch goes to the
+ * executor, so batches still form under load. A request dispatched by its own submission never arms a deadline
+ * timer: its deadline is checked when its batch forms, as for every request.
+ *
  * <h2>Deadlines, cancellation and admission</h2>
  * The queue holds at most {@code maxQueueSize} requests; one more is refused at once with
  * {@link OverloadedException}. Each request has an absolute deadline: its own timer fails it with
@@ -92,12 +102,20 @@ public final class Batcher {
      * @param maxBatchLatencyNanos how long the oldest request may wait for its batch to fill
      * @param maxQueueSize requests queued at most
      * @param maxConcurrency batches running at once at most
+     * @param callerRunsWhenIdle whether a batch dispatched by a caller of an otherwise idle batcher runs on that
+     *     caller's thread (see "The caller's thread" above); false runs every batch on the executor
      */
-    public record Settings(int maxBatchSize, long maxBatchLatencyNanos, int maxQueueSize, int maxConcurrency) {
+    public record Settings(int maxBatchSize, long maxBatchLatencyNanos, int maxQueueSize, int maxConcurrency,
+            boolean callerRunsWhenIdle) {
         public Settings {
             if (maxBatchSize < 1 || maxBatchLatencyNanos < 0 || maxQueueSize < 1 || maxConcurrency < 1) {
                 throw new IllegalArgumentException("invalid batcher settings " + this);
             }
+        }
+
+        /** Limits of a batcher that runs every batch on its executor. */
+        public Settings(int maxBatchSize, long maxBatchLatencyNanos, int maxQueueSize, int maxConcurrency) {
+            this(maxBatchSize, maxBatchLatencyNanos, maxQueueSize, maxConcurrency, false);
         }
     }
 
@@ -155,7 +173,7 @@ public final class Batcher {
                 }
                 open = false;
                 arriving--;
-                pump(after);
+                pump(after, true);
             } finally {
                 lock.unlock();
             }
@@ -214,8 +232,10 @@ public final class Batcher {
                 g.append(p);
                 p.state = State.QUEUED;
                 queued++;
-                p.deadlineTimer = scheduler.schedule(() -> expire(p), deadlineNanos - p.enqueuedNanos);
-                pump(after);
+                pump(after, true);
+                if (p.state == State.QUEUED) { // a request dispatched at once needs no deadline timer
+                    p.deadlineTimer = scheduler.schedule(() -> expire(p), deadlineNanos - p.enqueuedNanos);
+                }
             }
         } finally {
             lock.unlock();
@@ -249,7 +269,7 @@ public final class Batcher {
         lock.lock();
         try {
             closed = true;
-            pump(after);
+            pump(after, false);
             checkDrained(after);
         } finally {
             lock.unlock();
@@ -274,7 +294,7 @@ public final class Batcher {
                 return;
             }
             drop(p, after);
-            pump(after);
+            pump(after, false);
             checkDrained(after);
         } finally {
             lock.unlock();
@@ -291,7 +311,7 @@ public final class Batcher {
                 return;
             }
             unqueue(p);
-            pump(after);
+            pump(after, false);
             checkDrained(after);
         } finally {
             lock.unlock();
@@ -316,7 +336,7 @@ public final class Batcher {
         g.unlink(p);
         queued--;
         p.state = State.DONE;
-        p.deadlineTimer.cancel();
+        p.cancelDeadline();
         p.inputs = null;
         if (g.isEmpty()) {
             removeGroup(g);
@@ -338,7 +358,7 @@ public final class Batcher {
                 return; // superseded: cancelled after it had started to run
             }
             wakeTimer = null;
-            pump(after);
+            pump(after, false);
         } finally {
             lock.unlock();
         }
@@ -347,22 +367,39 @@ public final class Batcher {
 
     /**
      * Dispatches every batch the policy allows now, then arms, keeps or cancels the latency timer. Guarded by lock;
-     * adds to {@code after} the work to do after unlocking (handing batches to the executor, answering callers).
+     * adds to {@code after} the work to do after unlocking (running or handing batches to the executor, answering
+     * callers). {@code caller} says that this thread is a caller's (submitting, or closing its arrival) rather than
+     * a timer's, a finishing batch's or a drain's: a lone batch that leaves the batcher otherwise idle then runs
+     * here, when the settings allow it.
      */
-    private void pump(List<Runnable> after) {
+    private void pump(List<Runnable> after, boolean caller) {
         long now = ticker.read();
         boolean moreExpected = arriving > 0 && !closed;
+        Batch only = null; // the one batch dispatched so far, held back in case it may run on this thread
         while (true) {
             DispatchPolicy.Decision d = policy.decide(groups, now, moreExpected, settings.maxConcurrency - running);
             if (d.action() != DispatchPolicy.Action.RUN) {
                 setWake(d, now);
-                return;
+                break;
             }
             Batch batch = takeBatch(groups.get(d.group()), now, after);
-            if (batch != null) { // else every candidate had expired or been withdrawn: look again
-                running++;
-                after.add(() -> start(batch));
+            if (batch == null) {
+                continue; // every candidate had expired or been withdrawn: look again
             }
+            running++;
+            if (only != null) {
+                Batch first = only;
+                after.add(() -> start(first));
+            }
+            only = batch;
+            if (running > 1 || queued > 0) {
+                after.add(() -> start(batch)); // not idle: this one goes to the executor too
+                only = null;
+            }
+        }
+        if (only != null) {
+            Batch batch = only;
+            after.add(caller && settings.callerRunsWhenIdle ? () -> runHere(batch) : () -> start(batch));
         }
     }
 
@@ -398,7 +435,7 @@ public final class Batcher {
                 g.unlink(p);
                 queued--;
                 p.state = State.RUNNING;
-                p.deadlineTimer.cancel();
+                p.cancelDeadline();
                 members.add(p);
                 rows += p.rows;
                 if (rows >= settings.maxBatchSize) {
@@ -448,6 +485,7 @@ public final class Batcher {
         } catch (ModelExecutionException e) {
             return batch.failed(e, true);
         } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // keep the request to stop for the thread's owner (maybe a caller)
             return batch.failed(thrown(e), false); // the thread is asked to stop: run nothing more
         } catch (Exception | LinkageError e) {
             return batch.failed(thrown(e), true);
@@ -489,6 +527,19 @@ public final class Batcher {
         }
     }
 
+    /**
+     * Runs a batch on the calling thread, which holds its slot: a caller of an idle batcher. An {@link Error} has
+     * answered the batch's callers already (see {@link #run}); it is logged here rather than thrown at a caller
+     * whose own request it was not necessarily.
+     */
+    private void runHere(Batch batch) {
+        try {
+            run(batch);
+        } catch (Error e) {
+            LOG.error("model {} failed with an error on a caller's thread", modelId, e);
+        }
+    }
+
     private void start(Batch batch) {
         try {
             executor.execute(() -> run(batch));
@@ -509,7 +560,7 @@ public final class Batcher {
         lock.lock();
         try {
             running--;
-            pump(after);
+            pump(after, false);
             checkDrained(drainedNow);
         } finally {
             lock.unlock();
@@ -642,13 +693,20 @@ public final class Batcher {
         Group group; // guarded by lock
         Pending prev; // guarded by lock: the group's list
         Pending next; // guarded by lock: the group's list
-        Scheduler.Cancellable deadlineTimer; // guarded by lock
+        Scheduler.Cancellable deadlineTimer; // guarded by lock: null until armed (a request run at once has none)
 
         Pending(Map<String, Tensor> inputs, long rows, List<String> outputs, long deadlineNanos) {
             this.inputs = inputs;
             this.rows = rows;
             this.outputs = outputs;
             this.deadlineNanos = deadlineNanos;
+        }
+
+        // guarded by lock
+        void cancelDeadline() {
+            if (deadlineTimer != null) {
+                deadlineTimer.cancel();
+            }
         }
 
         void answer(Map<String, Tensor> result) {

@@ -54,7 +54,8 @@ public final class VersionLoader {
             ModelConfig c = pkg.config();
             return new Batcher(c.id(), model, new Batcher.Settings(c.batching().maxBatchSize(),
                     TimeUnit.MILLISECONDS.toNanos(c.batching().maxBatchLatencyMs()), c.batching().maxQueueSize(),
-                    c.maxConcurrency()), ticker, scheduler, batchExecutor, metrics.listener(c.name(), c.version()));
+                    c.maxConcurrency(), true), ticker, scheduler, batchExecutor,
+                    metrics.listener(c.name(), c.version()));
         }, metrics);
     }
 

@@ -10,17 +10,23 @@ import io.inferno.OverloadedException;
 import io.inferno.runtime.Model;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
+import io.inferno.testing.Await;
 import io.inferno.testing.FakeTicker;
 import io.inferno.testing.ManualExecutor;
 import io.inferno.testing.ManualScheduler;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -42,9 +48,18 @@ class BatcherTest {
     private final List<String> events = new ArrayList<>();
 
     private Batcher batcher(int maxBatchSize, long latencyMs, int maxQueue, int concurrency) {
-        return new Batcher("m:1", model,
-                new Batcher.Settings(maxBatchSize, MILLISECONDS.toNanos(latencyMs), maxQueue, concurrency),
-                ticker, scheduler, executor, new BatcherListener() {
+        return batcher(new Batcher.Settings(maxBatchSize, MILLISECONDS.toNanos(latencyMs), maxQueue, concurrency),
+                executor);
+    }
+
+    /** A batcher whose idle callers run their batches on their own threads. */
+    private Batcher callerRunsBatcher(int maxBatchSize, long latencyMs, int concurrency, Executor batchExecutor) {
+        return batcher(new Batcher.Settings(maxBatchSize, MILLISECONDS.toNanos(latencyMs), 100, concurrency, true),
+                batchExecutor);
+    }
+
+    private Batcher batcher(Batcher.Settings settings, Executor batchExecutor) {
+        return new Batcher("m:1", model, settings, ticker, scheduler, batchExecutor, new BatcherListener() {
                     @Override
                     public void rejected(OverloadedException.Reason reason) {
                         events.add("rejected " + reason);
@@ -79,6 +94,7 @@ class BatcherTest {
      */
     static final class RecordingModel implements Model {
         final List<float[]> batches = new ArrayList<>();
+        final List<Thread> threads = new ArrayList<>(); // the thread of each call
         volatile boolean broken;
         volatile Runnable duringRun = () -> {};
 
@@ -87,6 +103,7 @@ class BatcherTest {
             Tensor x = inputs.get("x");
             float[] v = x.toFloatArray();
             batches.add(v.clone());
+            threads.add(Thread.currentThread());
             duringRun.run();
             if (broken) {
                 throw new IllegalStateException("the model is broken");
@@ -686,5 +703,138 @@ class BatcherTest {
     @Test
     void aDrainOfAnIdleBatcherCompletesAtOnce() {
         assertThat(batcher(8, 50, 100, 1).drain()).isDone();
+    }
+
+    // ---- the caller's thread
+
+    @Test
+    void aCallerOfAnIdleBatcherRunsItsBatchOnItsOwnThread() {
+        Batcher b = callerRunsBatcher(8, 50, 1, executor);
+        var f = submit(b, "k", 1);
+        assertThat(f).as("answered before submit returned").isDone();
+        assertThat(y(f)).containsExactly(2, 3);
+        assertThat(model.threads).containsExactly(Thread.currentThread());
+        assertThat(executor.queued()).isZero();
+        assertThat(scheduler.pending()).as("no deadline timer for a request that ran at once").isZero();
+        assertThat(events).containsExactly("batch 1/1");
+        assertThat(b.drain()).as("its slot is free again").isDone();
+    }
+
+    @Test
+    void aRequestThatJoinsAFormingBatchDoesNotRunOnItsCallersThread() {
+        Batcher b = callerRunsBatcher(8, 10, 1, executor);
+        var other = b.announce(); // another caller's request is on its way: a batch forms
+        var first = submit(b, "k", 1);
+        var second = submit(b, "k", 2);
+        assertThat(first).isNotDone();
+        assertThat(second).isNotDone();
+        assertThat(model.batches).isEmpty();
+        scheduler.advance(10, MILLISECONDS); // the timer's thread dispatches: the executor runs the batch
+        assertThat(executor.queued()).isEqualTo(1);
+        assertThat(model.batches).isEmpty();
+        executor.runAll();
+        assertThat(events).containsExactly("batch 2/2");
+        assertDoubled(second, 2);
+        other.close();
+    }
+
+    @Test
+    void theCallerWhoseArrivalCompletesABatchRunsItAndIsolatesAPoisonRequestThere() {
+        Batcher b = callerRunsBatcher(8, 50, 1, executor);
+        var requests = new ArrayList<CompletableFuture<Map<String, Tensor>>>();
+        try (var arrival = b.announce()) {
+            for (float v : new float[] {1, -2, 3}) {
+                requests.add(submit(b, "k", v));
+            }
+            assertThat(model.batches).as("waiting for the announced request").isEmpty();
+        } // closed here, on this thread: the batch runs now, isolation included, with nothing left queued
+        assertThat(executor.queued()).isZero();
+        assertThat(model.threads).allMatch(t -> t == Thread.currentThread());
+        assertThat(events).startsWith("batch 3/3").containsOnlyOnce("isolated");
+        assertDoubled(requests.get(0), 1);
+        assertThat(failure(requests.get(1))).hasMessageContaining("negative input -2");
+        assertDoubled(requests.get(2), 3);
+    }
+
+    @Test
+    void aCallerHandsItsBatchToTheExecutorWhileAnotherBatchRuns() {
+        Batcher b = callerRunsBatcher(8, 10, 2, executor);
+        var arrival = b.announce();
+        var first = submit(b, "k", 1);
+        scheduler.advance(10, MILLISECONDS); // the first batch is handed to the executor and holds a slot
+        arrival.close();
+        var second = submit(b, "k", 2); // a slot is free, but another batch runs: not idle
+        assertThat(second).isNotDone();
+        assertThat(executor.queued()).isEqualTo(2);
+        executor.runAll();
+        assertDoubled(first, 1);
+        assertDoubled(second, 2);
+    }
+
+    @Test
+    void aRequestOverdueWhenSubmittedNeverRunsOnItsCallersThread() {
+        Batcher b = callerRunsBatcher(8, 50, 1, executor);
+        var late = submitWithTimeout(b, "k", 0, 1);
+        assertThat(failure(late)).isInstanceOf(DeadlineExceededException.class);
+        assertThat(model.batches).isEmpty();
+        assertThat(events).containsExactly("expired");
+    }
+
+    @Test
+    void anErrorOnTheCallersThreadFailsTheRequestInsteadOfReachingTheCaller() {
+        model.duringRun = () -> {
+            throw new OutOfMemoryError("test");
+        };
+        Batcher b = callerRunsBatcher(8, 50, 1, executor);
+        var f = submit(b, "k", 1);
+        assertThat(failure(f)).isInstanceOf(ModelExecutionException.class)
+                .hasMessage("model m:1 failed: java.lang.OutOfMemoryError: test");
+        assertThat(b.drain()).as("the slot is free again").isDone();
+    }
+
+    @Test
+    void callersRunningBatchesOnTheirThreadsRespectMaxConcurrency() throws Exception {
+        ExecutorService pool = Executors.newCachedThreadPool();
+        ExecutorService callers = Executors.newSingleThreadExecutor();
+        try {
+            CountDownLatch entered = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger inside = new AtomicInteger();
+            AtomicInteger mostInside = new AtomicInteger();
+            List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+            model.duringRun = () -> {
+                threads.add(Thread.currentThread());
+                mostInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                entered.countDown();
+                try {
+                    Await.open(release, "the test releases the first batch");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    inside.decrementAndGet();
+                }
+            };
+            Batcher b = callerRunsBatcher(8, 50, 1, pool);
+            CompletableFuture<Thread> firstCaller = new CompletableFuture<>();
+            var first = CompletableFuture.supplyAsync(() -> {
+                firstCaller.complete(Thread.currentThread());
+                return submit(b, "k", 1);
+            }, callers);
+            Await.open(entered, "the first batch runs");
+            var second = submit(b, "k", 2); // the only slot is taken: it queues, and this thread returns at once
+            assertThat(second).isNotDone();
+            assertThat(b.queueDepth()).isEqualTo(1);
+            release.countDown();
+            assertThat(Await.done(second).get("y").toFloatArray()).containsExactly(4, 5);
+            assertThat(Await.done(Await.done(first)).get("y").toFloatArray()).containsExactly(2, 3);
+            assertThat(mostInside).hasValue(1);
+            assertThat(threads).hasSize(2);
+            assertThat(threads.get(0)).as("the first ran on its caller's thread").isSameAs(Await.done(firstCaller));
+            assertThat(threads.get(1)).as("the second ran on the executor, not on this thread")
+                    .isNotSameAs(Thread.currentThread()).isNotSameAs(threads.get(0));
+        } finally {
+            callers.shutdownNow();
+            pool.shutdownNow();
+        }
     }
 }

@@ -15,7 +15,10 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,20 +37,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class GrpcServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GrpcServer.class);
+    private static final AtomicInteger CALL_THREADS = new AtomicInteger();
 
     private final GrpcSettings settings;
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
+    private final ExecutorService calls; // runs the handlers, and encodes answers completed on batch threads
     private final InferenceService service;
     private final Server server;
 
     private GrpcServer(GrpcSettings settings, Inferno inferno) {
         this.settings = settings;
-        this.service = new InferenceService(inferno, shuttingDown::get);
+        this.calls = Executors.newCachedThreadPool(GrpcServer::callThread);
+        this.service = new InferenceService(inferno, shuttingDown::get, calls);
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()))
                 .maxInboundMessageSize(settings.maxMessageBytes())
-                // the handlers never block (a prediction is a future, answered from the thread that completes it),
-                // so they run where the message was read: no hand-off to another thread per call
-                .directExecutor()
+                // not the event loop: a prediction to an idle model runs on the thread that submits it
+                // (docs/engine.md, threads), which must not be the thread that reads every call of its connections
+                .executor(calls)
                 .addService(ServerInterceptors.intercept(aliasingInferRequests(service.bindService()),
                         new RequestCounting(inferno)))
                 .build();
@@ -69,6 +75,12 @@ public final class GrpcServer implements AutoCloseable {
         b.addMethod(infer.toBuilder(new AliasingMarshaller<>(ModelInferRequest.getDefaultInstance()),
                 infer.getResponseMarshaller()).build(), m.getServerCallHandler());
         return b.build();
+    }
+
+    private static Thread callThread(Runnable r) {
+        Thread t = new Thread(r, "grpc-call-" + CALL_THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
     }
 
     /**
@@ -122,6 +134,7 @@ public final class GrpcServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         awaitStopped();
+        calls.shutdown();
         LOG.info("gRPC stopped");
     }
 

@@ -35,7 +35,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -49,20 +51,23 @@ import org.slf4j.LoggerFactory;
  * {@code timeout_ms} / {@code timeout} parameters), and cancelling the call cancels the prediction, which takes it
  * out of the queue.
  *
- * <p>Threads: every handler runs on the transport's event-loop thread that read the call (the server uses a direct
- * executor), so none may block: ModelInfer only decodes the tensors and submits the prediction, ModelMetadata
- * only starts a description. The answer to a prediction is built and sent on the thread that completes it (a batch
- * thread), as the REST server does; a cancellation withdraws the prediction on the event-loop thread.
+ * <p>Threads: every handler runs on a thread of the server's call executor, not on the transport's event loop:
+ * ModelInfer decodes the tensors and submits the prediction, which runs the model right there when the model's
+ * batcher is idle (docs/engine.md, threads); the answer is then built and sent on that same thread. A prediction
+ * that completes on a batch thread is handed back to a call thread to be built and sent, so that a batch thread
+ * never encodes its callers' answers one after another. ModelMetadata only starts a description.
  */
 final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceService.class);
 
     private final Inferno inferno;
     private final BooleanSupplier shuttingDown;
+    private final Executor calls;
 
-    InferenceService(Inferno inferno, BooleanSupplier shuttingDown) {
+    InferenceService(Inferno inferno, BooleanSupplier shuttingDown, Executor calls) {
         this.inferno = inferno;
         this.shuttingDown = shuttingDown;
+        this.calls = calls;
     }
 
     /** True once startup loading has finished and until shutdown starts. */
@@ -143,7 +148,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
         call.setOnCancelHandler(() -> prediction.cancel(false));
         boolean raw = request.getRawInputContentsCount() > 0;
         String id = request.getId(); // not the request: its message array can go once the tensors are made
-        prediction.whenComplete((p, failure) -> {
+        BiConsumer<Prediction, Throwable> respond = (p, failure) -> {
             if (failure != null) {
                 fail(call, failure);
                 return;
@@ -156,7 +161,12 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
                 return;
             }
             finish(call, response, null);
-        });
+        };
+        if (prediction.isDone()) {
+            prediction.whenComplete(respond); // it ran on this thread
+        } else {
+            prediction.whenCompleteAsync(respond, calls); // not on the batch thread that completes it
+        }
     }
 
     @SuppressWarnings("try") // the announcement only needs closing

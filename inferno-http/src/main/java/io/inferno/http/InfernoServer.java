@@ -75,6 +75,7 @@ public final class InfernoServer implements AutoCloseable {
     private final byte[] openApi;
     private final InflightBudget budget;
     private final HeaderDeadline headerDeadline;
+    private final QueuedThreadPool httpThreads;
     private final Javalin app;
     private volatile ServerConnector connector; // set once while the server starts
     private volatile boolean shuttingDown;
@@ -90,11 +91,12 @@ public final class InfernoServer implements AutoCloseable {
         this.requestLog = new RequestLog(settings.accessLog());
         this.adminAuth = new AdminAuth(settings.adminToken(), settings.adminOrigins());
         this.openApi = readOpenApi();
+        this.httpThreads = threadPool(settings.httpThreads());
         this.app = Javalin.create(config -> {
             config.http.prefer405over404 = true;
             config.http.maxRequestSize = settings.maxRequestBytes();
             config.startup.showJavalinBanner = false;
-            config.jetty.threadPool = threadPool(settings.httpThreads());
+            config.jetty.threadPool = httpThreads;
             config.jetty.addConnector(this::connector);
             // in front of Javalin's servlet: bodies are read without a thread (RequestIntake), and before that
             // the exchanges on each connection are counted for the header deadline (HeaderDeadline)
@@ -127,8 +129,8 @@ public final class InfernoServer implements AutoCloseable {
             config.routes.get("/health/ready", this::readiness);
             config.routes.get("/metrics", this::scrape);
             config.routes.get("/openapi.json", ctx -> ctx.status(200).contentType(JSON_TYPE).result(openApi));
-            new OpenInferenceRoutes(inferno, this::ready, () -> shuttingDown, this::error, InfernoServer::version)
-                    .register(config.routes);
+            new OpenInferenceRoutes(inferno, this::ready, () -> shuttingDown, this::error, InfernoServer::version,
+                    httpThreads).register(config.routes);
             config.routes.exception(Exception.class, (e, ctx) -> error(ctx, e));
             config.routes.error(404, ctx -> {
                 if (ctx.attribute("inferno.answered") == null) {
@@ -326,10 +328,10 @@ public final class InfernoServer implements AutoCloseable {
             body.timeoutMs().ifPresent(ms -> request.timeout(Duration.ofMillis(ms)));
             result = inferno.predict(request.build());
         }
-        ctx.future(() -> result.handle((prediction, failure) -> {
+        Answers.answer(ctx, result, httpThreads, (prediction, failure) -> {
             if (failure != null) {
                 error(ctx, failure);
-                return null;
+                return;
             }
             try {
                 RequestLog.version(ctx, prediction.version());
@@ -342,8 +344,7 @@ public final class InfernoServer implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 error(ctx, e);
             }
-            return null;
-        }));
+        });
     }
 
     private Codec defaultCodec(String name, long version) {

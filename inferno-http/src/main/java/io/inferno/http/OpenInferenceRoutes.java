@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -57,16 +58,19 @@ final class OpenInferenceRoutes {
     private final BooleanSupplier shuttingDown;
     private final BiConsumer<Context, Throwable> error;
     private final Function<String, Long> version;
+    private final Executor httpThreads;
 
     /**
      * @param ready whether the server is ready (startup loading done, not shutting down)
      * @param shuttingDown whether shutdown has started
      * @param error answers a failure, through {@link ErrorMapping}
      * @param version a version path segment, or a {@link io.inferno.ModelNotFoundException}
+     * @param httpThreads the server's HTTP threads: answers completed on a batch thread are encoded there
      */
     OpenInferenceRoutes(Inferno inferno, BooleanSupplier ready, BooleanSupplier shuttingDown,
-            BiConsumer<Context, Throwable> error, Function<String, Long> version) {
+            BiConsumer<Context, Throwable> error, Function<String, Long> version, Executor httpThreads) {
         this.inferno = inferno;
+        this.httpThreads = httpThreads;
         this.ready = ready;
         this.shuttingDown = shuttingDown;
         this.error = error;
@@ -168,10 +172,10 @@ final class OpenInferenceRoutes {
             body.timeout().ifPresent(request::timeout);
             result = inferno.predict(request.build());
         }
-        ctx.future(() -> result.handle((prediction, failure) -> {
+        Answers.answer(ctx, result, httpThreads, (prediction, failure) -> {
             if (failure != null) {
                 error.accept(ctx, failure);
-                return null;
+                return;
             }
             try {
                 RequestLog.version(ctx, prediction.version());
@@ -187,7 +191,6 @@ final class OpenInferenceRoutes {
             } catch (IOException | RuntimeException e) {
                 error.accept(ctx, e);
             }
-            return null;
-        }));
+        });
     }
 }
