@@ -1,6 +1,8 @@
 package io.inferno.codec;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.io.ContentReference;
 import io.inferno.InvalidInputException;
 import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
@@ -18,6 +20,9 @@ import java.util.Arrays;
  *
  * <p>The decoded size follows from the text's length, so it is compared with the shape's byte size before the
  * output is allocated: a short string cannot make us allocate what a huge shape declares.
+ *
+ * <p>Fast path: when the parser reads a byte array it shows in its locations (see {@link #fromSource}), the quads
+ * are decoded straight from those bytes and the parser only skips the string. Otherwise, through the parser:
  *
  * <p>Why a {@link Writer}: {@link com.fasterxml.jackson.core.JsonParser#getText(Writer)} hands a long string over
  * in the chunks the parser already holds, so it is decoded without first being joined into one array and then
@@ -71,6 +76,10 @@ final class Base64Elements extends Writer {
      */
     static ByteBuffer read(JsonParser parser, String input, DType dtype, Shape shape, int byteSize)
             throws IOException {
+        Base64Elements fromSource = fromSource(parser, input, dtype, shape, byteSize);
+        if (fromSource != null) {
+            return fromSource.finish();
+        }
         int length = parser.getTextLength();
         if (length % 4 != 0) {
             throw Rejection.of(input, "base64 is malformed: its length %d is not a multiple of 4 "
@@ -87,6 +96,63 @@ final class Base64Elements extends Writer {
         Base64Elements decoder = new Base64Elements(input, dtype, shape, length, (int) padding, byteSize);
         parser.getText(decoder);
         return decoder.finish();
+    }
+
+    /**
+     * Decodes the string straight from the bytes the parser reads, when it reads a byte array it shows in its
+     * locations ({@link com.fasterxml.jackson.core.StreamReadFeature#INCLUDE_SOURCE_IN_LOCATION}): the string is
+     * then never scanned into the parser's character buffer, which is most of the cost otherwise. The parser stays
+     * on the string, unread, and skips it on its next token. Returns a decoder with every quad but the last
+     * decoded (its {@link #finish} checks the padding), or null when this path does not apply: another kind of
+     * input, or a string that is not exactly the expected count of base64 characters, in which case the caller
+     * decodes through the parser and reports precisely what is wrong.
+     */
+    private static Base64Elements fromSource(JsonParser parser, String input, DType dtype, Shape shape,
+            int byteSize) {
+        JsonLocation at = parser.currentTokenLocation();
+        ContentReference source = at.contentReference();
+        if (source == null || !(source.getRawContent() instanceof byte[] raw) || at.getByteOffset() < 0) {
+            return null;
+        }
+        int contentStart = Math.max(0, source.contentOffset()); // -1 for a parser over the whole array
+        long quote = contentStart + at.getByteOffset(); // the string's opening quote
+        long length = (byteSize + 2L) / 3 * 4;
+        long closing = quote + 1 + length;
+        long end = source.contentLength() < 0 ? raw.length : (long) contentStart + source.contentLength();
+        if (closing >= Math.min(end, raw.length) || raw[(int) quote] != '"' || raw[(int) closing] != '"') {
+            return null;
+        }
+        int start = (int) quote + 1;
+        int chars = (int) length;
+        Base64Elements decoder = new Base64Elements(input, dtype, shape, chars, (int) (length / 4 * 3 - byteSize),
+                byteSize);
+        if (chars > 0) {
+            if (!decoder.decodeSourceQuads(raw, start, chars / 4 - 1)) {
+                return null; // a character outside the alphabet, maybe an escape: the parser's path names it
+            }
+            for (int i = 0; i < 4; i++) {
+                decoder.quad[i] = (char) (raw[start + chars - 4 + i] & 0xff);
+            }
+        }
+        decoder.position = chars;
+        return decoder;
+    }
+
+    /** {@link #decodeQuads} over bytes; false when a byte is outside the alphabet. */
+    private boolean decodeSourceQuads(byte[] raw, int offset, int quads) {
+        byte[] sextets = SEXTETS;
+        byte[] bytes = out;
+        int o = 0;
+        int at = offset;
+        int invalid = 0;
+        for (int q = 0; q < quads; q++, at += 4, o += 3) {
+            int bits = sextets[raw[at] & 0xff] << 18 | sextets[raw[at + 1] & 0xff] << 12
+                    | sextets[raw[at + 2] & 0xff] << 6 | sextets[raw[at + 3] & 0xff];
+            invalid |= bits;
+            BIG_ENDIAN_INT.set(bytes, o, bits << 8);
+        }
+        written = o;
+        return invalid >= 0;
     }
 
     private static InvalidInputException wrongSize(String input, DType dtype, Shape shape, int byteSize,

@@ -40,8 +40,11 @@ import java.util.Objects;
  *
  * <p>The parser may be any {@link JsonParser}: over JSON bytes, a {@code TreeTraversingParser} over a YAML tree,
  * a token buffer. For speed, build JSON factories with {@code StreamReadFeature.USE_FAST_DOUBLE_PARSER} (numbers
- * are then parsed from the parser's buffer without a String each) and {@code StreamWriteFeature
- * .USE_FAST_DOUBLE_WRITER}.
+ * are then parsed from the parser's buffer without a String each), {@code StreamWriteFeature
+ * .USE_FAST_DOUBLE_WRITER}, and, for parsers over a byte array, {@code StreamReadFeature
+ * .INCLUDE_SOURCE_IN_LOCATION}: the parser then shows its input, and a {@code base64} string is decoded straight
+ * from those bytes, never copied into the parser's character buffer (about twice as fast). Jackson then also quotes
+ * an excerpt of the input in its exception messages; {@code getOriginalMessage()} has none.
  *
  * <p>Memory: a payload is rejected if its shape exceeds {@link Tensor#MAX_BYTES} before anything is allocated,
  * and never makes the decoder allocate much more than the data it actually carries (see {@code ElementBuffer}).

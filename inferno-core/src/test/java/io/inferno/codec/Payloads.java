@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 
 /** Test fixture: JSON factories and one-line encode/decode helpers for codec tests. */
@@ -24,6 +25,11 @@ final class Payloads {
     static final JsonFactory FAST = JsonFactory.builder()
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+            .build();
+    /** What the server uses: the parser shows its input bytes, so base64 is decoded straight from them. */
+    static final JsonFactory SOURCE = JsonFactory.builder()
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
     /** Accepts bare NaN and Infinity tokens, as Python's json module writes them. */
     static final JsonFactory NON_NUMERIC = JsonFactory.builder()
@@ -44,6 +50,23 @@ final class Payloads {
 
     static Tensor decode(JsonFactory factory, String json) {
         try (JsonParser parser = factory.createParser(json.getBytes(StandardCharsets.UTF_8))) {
+            parser.nextToken();
+            return TensorCodec.decode(parser, "x");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Decodes a payload written with single quotes, as input {@code x}, from the middle of a larger byte array
+     * (a {@link #SOURCE} parser over {@code bytes[offset, offset + length)}), as the server reads a request body.
+     */
+    static Tensor decodeFromSource(String singleQuoted) {
+        byte[] payload = json(singleQuoted).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = new byte[payload.length + 10];
+        Arrays.fill(bytes, (byte) '"'); // quotes around it: an offset off by one cannot go unnoticed
+        System.arraycopy(payload, 0, bytes, 5, payload.length);
+        try (JsonParser parser = SOURCE.createParser(bytes, 5, payload.length)) {
             parser.nextToken();
             return TensorCodec.decode(parser, "x");
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package io.inferno.codec;
 
 import static io.inferno.codec.Payloads.decode;
+import static io.inferno.codec.Payloads.decodeFromSource;
 import static io.inferno.codec.Payloads.decodeNamed;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,6 +34,15 @@ class TensorCodecRejectionTest {
     @MethodSource({"structure", "dtypes", "shapes", "sizes", "nesting", "values", "base64", "outOfOrder"})
     void rejectsWithAMessageSayingWhatAndWhere(Case c) {
         assertThatThrownBy(() -> decode(c.payload()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("input 'x': ")
+                .hasMessageContaining(c.fragment());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("base64")
+    void rejectsBase64TheSameWhenDecodingStraightFromTheInputBytes(Case c) {
+        assertThatThrownBy(() -> decodeFromSource(c.payload()))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageStartingWith("input 'x': ")
                 .hasMessageContaining(c.fragment());

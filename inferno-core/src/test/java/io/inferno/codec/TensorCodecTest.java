@@ -18,9 +18,11 @@ import io.inferno.tensor.DType;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -103,6 +105,32 @@ class TensorCodecTest {
                 .isEqualTo(MATRIX);
         assertThat(decode("{'dtype': 'float32', 'shape': [2, 3], 'base64': 'AACAPwAAAEAAAEBAAACAQAAAoEAAAMBA'}"))
                 .isEqualTo(MATRIX);
+    }
+
+    @Test
+    void decodesBase64StraightFromTheInputBytesToTheSameTensors() {
+        for (int n = 0; n <= 13; n++) { // every padding, one quad and several
+            byte[] bytes = new byte[n];
+            for (int i = 0; i < n; i++) {
+                bytes[i] = (byte) (i * 37 - 101);
+            }
+            Tensor t = Tensor.of(DType.UINT8, Shape.of(n), bytes);
+            assertThat(Payloads.decodeFromSource(encode(t, Codec.BASE64))).as("%d bytes", n).isEqualTo(t);
+        }
+        Tensor bools = Tensor.ofBooleans(Shape.of(4), true, false, false, true);
+        assertThat(Payloads.decodeFromSource(encode(bools, Codec.BASE64))).isEqualTo(bools);
+        assertThat(Payloads.decodeFromSource("{'shape': [2, 3], 'base64': 'AACAPwAAAEAAAEBAAACAQAAAoEAAAMBA', "
+                + "'dtype': 'float32'}")).as("base64 before dtype: set aside, then decoded").isEqualTo(MATRIX);
+    }
+
+    @Test
+    void theParserGoesOnPastABase64StringDecodedFromTheInputBytes() throws IOException {
+        String body = json("{'a': {'dtype': 'float32', 'shape': [2, 3], 'base64': 'AACAPwAAAEAAAEBAAACAQAAAoEAAAMBA'}, "
+                + "'b': {'dtype': 'uint8', 'shape': [2], 'base64': 'AQI=', 'x': 1}}");
+        try (JsonParser parser = Payloads.SOURCE.createParser(body.getBytes(StandardCharsets.UTF_8))) {
+            assertThatThrownBy(() -> TensorCodec.decodeNamed(parser))
+                    .hasMessage("input 'b': unknown key 'x'; expected dtype, shape, data or base64");
+        }
     }
 
     @Test
@@ -341,6 +369,33 @@ class TensorCodecTest {
         long allocated = allocatedBytesWhile(() -> assertThatThrownBy(() -> decode(Payloads.PLAIN, text))
                 .hasMessageContaining("data has 1000000 elements, expected 400000000"));
         assertThat(allocated).isLessThan(64L << 20);
+    }
+
+    /**
+     * Decoding from the input bytes never copies the string into the parser's character buffer (two bytes per
+     * character): what it allocates is about the tensor itself, whether the parser reads a whole array or a slice.
+     */
+    @Test
+    void base64DecodedFromTheInputBytesAllocatesAboutTheTensorOnly() throws IOException {
+        Tensor tensor = Tensor.of(DType.UINT8, Shape.of(1 << 20), new byte[1 << 20]);
+        byte[] payload = encode(tensor, Codec.BASE64).getBytes(StandardCharsets.UTF_8);
+        byte[] inBody = new byte[payload.length + 2];
+        System.arraycopy(payload, 0, inBody, 1, payload.length);
+        for (JsonParser parser : List.of(Payloads.SOURCE.createParser(payload),
+                Payloads.SOURCE.createParser(inBody, 1, payload.length))) {
+            try (parser) {
+                parser.nextToken();
+                long allocated = allocatedBytesWhile(() -> {
+                    try {
+                        assertThat(TensorCodec.decode(parser, "x")).isEqualTo(tensor);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                assertThat(allocated).as("through the parser's buffer it would be about 3.7 MB")
+                        .isLessThan((1 << 20) + (256 << 10));
+            }
+        }
     }
 
     private static long allocatedBytesWhile(Runnable action) {

@@ -32,6 +32,8 @@ final class Bodies {
     static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            // the parser shows its input bytes, so that TensorCodec decodes base64 straight from them
+            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
             .build();
 
