@@ -37,11 +37,19 @@ final class Base64Elements extends Writer {
     private static final VarHandle BIG_ENDIAN_INT =
             MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
+    /** Twelve bits per pair of bytes (the first byte high) that are both in the alphabet; -1 for every other pair. */
+    private static final short[] PAIRS = new short[1 << 16];
+
     static {
         Arrays.fill(SEXTETS, (byte) -1);
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         for (int i = 0; i < alphabet.length(); i++) {
             SEXTETS[alphabet.charAt(i)] = (byte) i;
+        }
+        for (int pair = 0; pair < PAIRS.length; pair++) {
+            int high = SEXTETS[pair >>> 8];
+            int low = SEXTETS[pair & 0xff];
+            PAIRS[pair] = (short) (high < 0 || low < 0 ? -1 : high << 6 | low);
         }
     }
 
@@ -138,16 +146,19 @@ final class Base64Elements extends Writer {
         return decoder;
     }
 
-    /** {@link #decodeQuads} over bytes; false when a byte is outside the alphabet. */
+    /**
+     * {@link #decodeQuads} over bytes, reading each quad as one int and looking its two halves up in {@link #PAIRS};
+     * false when a byte is outside the alphabet.
+     */
     private boolean decodeSourceQuads(byte[] raw, int offset, int quads) {
-        byte[] sextets = SEXTETS;
+        short[] pairs = PAIRS;
         byte[] bytes = out;
         int o = 0;
         int at = offset;
         int invalid = 0;
         for (int q = 0; q < quads; q++, at += 4, o += 3) {
-            int bits = sextets[raw[at] & 0xff] << 18 | sextets[raw[at + 1] & 0xff] << 12
-                    | sextets[raw[at + 2] & 0xff] << 6 | sextets[raw[at + 3] & 0xff];
+            int quad = (int) BIG_ENDIAN_INT.get(raw, at);
+            int bits = pairs[quad >>> 16] << 12 | pairs[quad & 0xffff];
             invalid |= bits;
             BIG_ENDIAN_INT.set(bytes, o, bits << 8);
         }
