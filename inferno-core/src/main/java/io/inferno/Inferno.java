@@ -116,8 +116,23 @@ public final class Inferno implements AutoCloseable {
      * executor, and the future completes there, so keep its continuations short (see docs/engine.md, threads).
      */
     public CompletableFuture<Prediction> predict(PredictRequest request) {
+        return predict(request, NOTHING_ANNOUNCED);
+    }
+
+    /**
+     * Makes the prediction that {@code announcement} announced (see {@link #announce}), closing the announcement in
+     * the same step: the request then never waits for itself, as it would if the announcement were closed only after
+     * {@link #predict(PredictRequest)} queued it. Otherwise as {@link #predict(PredictRequest)}; still close the
+     * announcement (closing twice does nothing), since this may fail before it gets that far.
+     */
+    public CompletableFuture<Prediction> predict(PredictRequest request, Announcement announcement) {
+        Objects.requireNonNull(announcement, "announcement");
         long start = ticker.read();
-        CompletableFuture<Prediction> result = predict(request, start, true);
+        CompletableFuture<Prediction> result = predict(request, start, true, announcement);
+        if (result.isDone() && !result.isCompletedExceptionally()) { // answered on this thread: nothing to chain
+            metrics.observeLatency(request.model(), ticker.read() - start);
+            return result;
+        }
         return cancels(result.whenComplete((p, failure) -> {
             if (failure == null) {
                 metrics.observeLatency(request.model(), ticker.read() - start);
@@ -140,20 +155,21 @@ public final class Inferno implements AutoCloseable {
         return downstream;
     }
 
-    private CompletableFuture<Prediction> predict(PredictRequest request, long start, boolean mayRetry) {
+    private CompletableFuture<Prediction> predict(PredictRequest request, long start, boolean mayRetry,
+            Announcement announcement) {
         if (closed.get()) {
             return CompletableFuture.failedFuture(shuttingDown());
         }
         LoadedVersion now = registry.resolveNow(request.model(), request.version());
         if (now != null) {
-            return submit(now, request, start, mayRetry);
+            return submit(now, request, start, mayRetry, announcement);
         }
         return registry.resolve(request.model(), request.version())
-                .thenCompose(loaded -> submit(loaded, request, start, mayRetry));
+                .thenCompose(loaded -> submit(loaded, request, start, mayRetry, announcement));
     }
 
     private CompletableFuture<Prediction> submit(LoadedVersion loaded, PredictRequest request, long start,
-            boolean mayRetry) {
+            boolean mayRetry, Announcement announcement) {
         ValidatedRequest valid;
         try {
             valid = request.outputs().isPresent()
@@ -165,8 +181,14 @@ public final class Inferno implements AutoCloseable {
         long timeoutNanos = request.timeout().map(d -> d.toNanos())
                 .orElse(TimeUnit.MILLISECONDS.toNanos(loaded.pkg().config().batching().timeoutMs()));
         long version = loaded.version();
-        CompletableFuture<Map<String, Tensor>> outputs = loaded.batcher().submit(valid.inputs(), valid.batchKey(),
-                valid.rows(), valid.outputs(), start + timeoutNanos);
+        CompletableFuture<Map<String, Tensor>> outputs = announcement instanceof Announced a
+                ? loaded.batcher().submit(valid.inputs(), valid.batchKey(), valid.rows(), valid.outputs(),
+                        start + timeoutNanos, a.arrival())
+                : loaded.batcher().submit(valid.inputs(), valid.batchKey(), valid.rows(), valid.outputs(),
+                        start + timeoutNanos);
+        if (outputs.isDone() && !outputs.isCompletedExceptionally()) { // the model ran on this thread
+            return CompletableFuture.completedFuture(new Prediction(request.model(), version, outputs.join()));
+        }
         CompletableFuture<Prediction> answer = cancels(
                 outputs.thenApply(o -> new Prediction(request.model(), version, o)), outputs);
         if (!mayRetry || request.version().isPresent()) {
@@ -181,7 +203,7 @@ public final class Inferno implements AutoCloseable {
             Throwable cause = unwrap(failure);
             if (cause instanceof OverloadedException o && o.reason() == OverloadedException.Reason.SHUTTING_DOWN
                     && !closed.get()) {
-                return predict(request, start, false);
+                return predict(request, start, false, NOTHING_ANNOUNCED);
             }
             return CompletableFuture.<Prediction>failedFuture(cause);
         }).thenCompose(f -> f), answer);
@@ -272,16 +294,24 @@ public final class Inferno implements AutoCloseable {
 
     /**
      * Announces a request for a model whose body is still being decoded, so that a forming batch of the version
-     * that will serve it waits for it (see docs/engine.md, the dispatch rule). Close the announcement once the
-     * request is submitted or abandoned. Optional and cheap; for a model that is not loaded it does nothing.
+     * that will serve it waits for it (see docs/engine.md, the dispatch rule). Submit the request with
+     * {@link #predict(PredictRequest, Announcement)}, and close the announcement in any case (it may be abandoned).
+     * Optional and cheap; for a model that is not loaded it does nothing.
      */
     public Announcement announce(String model, OptionalLong version) {
         LoadedVersion l = registry.resolveNow(model, version);
         if (l == null) {
             return NOTHING_ANNOUNCED;
         }
-        Batcher.Arrival arrival = l.batcher().announce();
-        return arrival::close;
+        return new Announced(l.batcher().announce());
+    }
+
+    /** An announcement to a loaded version's batcher. */
+    private record Announced(Batcher.Arrival arrival) implements Announcement {
+        @Override
+        public void close() {
+            arrival.close();
+        }
     }
 
     private static OverloadedException shuttingDown() {

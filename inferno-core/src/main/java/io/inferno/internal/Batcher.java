@@ -163,6 +163,10 @@ public final class Batcher {
 
         private Arrival() {}
 
+        private Batcher owner() {
+            return Batcher.this;
+        }
+
         @Override
         public void close() {
             List<Runnable> after = new ArrayList<>();
@@ -210,6 +214,27 @@ public final class Batcher {
      */
     public CompletableFuture<Map<String, Tensor>> submit(Map<String, Tensor> inputs, Object key, long rows,
             List<String> outputs, long deadlineNanos) {
+        return enqueue(inputs, key, rows, outputs, deadlineNanos, null);
+    }
+
+    /**
+     * Queues the request that {@code arrival} announced, closing the arrival in the same step, so that the request
+     * is not counted as still on its way when the batcher looks at it (it would otherwise wait for itself, arming a
+     * latency timer only to cancel it). An arrival of another batcher, or closed already, is just closed.
+     */
+    public CompletableFuture<Map<String, Tensor>> submit(Map<String, Tensor> inputs, Object key, long rows,
+            List<String> outputs, long deadlineNanos, Arrival arrival) {
+        Objects.requireNonNull(arrival, "arrival");
+        if (arrival.owner() != this) {
+            arrival.close();
+            return enqueue(inputs, key, rows, outputs, deadlineNanos, null);
+        }
+        return enqueue(inputs, key, rows, outputs, deadlineNanos, arrival);
+    }
+
+    /** Queues a request; {@code arrival} is its own arrival, of this batcher, or null when it has none. */
+    private CompletableFuture<Map<String, Tensor>> enqueue(Map<String, Tensor> inputs, Object key, long rows,
+            List<String> outputs, long deadlineNanos, Arrival arrival) {
         Pending p = new Pending(inputs, rows, outputs, deadlineNanos);
         List<Runnable> after = new ArrayList<>();
         OverloadedException refused = null;
@@ -222,6 +247,10 @@ public final class Batcher {
                 refused = new OverloadedException(OverloadedException.Reason.QUEUE_FULL,
                         "model " + modelId + " queue is full (" + settings.maxQueueSize + " requests); retry later");
             } else {
+                if (arrival != null && arrival.open) {
+                    arrival.open = false;
+                    arriving--;
+                }
                 p.enqueuedNanos = ticker.read();
                 Group g = groupsByKey.get(key);
                 if (g == null) {
@@ -241,6 +270,9 @@ public final class Batcher {
             lock.unlock();
         }
         if (refused != null) {
+            if (arrival != null) {
+                arrival.close(); // refused: it arrives no more
+            }
             OverloadedException.Reason reason = refused.reason();
             notifyListener(() -> listener.rejected(reason));
             p.fail(refused);

@@ -837,4 +837,50 @@ class BatcherTest {
             pool.shutdownNow();
         }
     }
+
+    // ---- a request submitted with its own arrival
+
+    private CompletableFuture<Map<String, Tensor>> submitAnnounced(Batcher b, Batcher.Arrival arrival, float v) {
+        return b.submit(Map.of("x", rows(v)), "k", 1, List.of("y"), ticker.read() + MILLISECONDS.toNanos(1000),
+                arrival);
+    }
+
+    @Test
+    void aRequestSubmittedWithItsOwnArrivalDoesNotWaitForItself() {
+        Batcher b = batcher(8, 50, 100, 1);
+        var arrival = b.announce();
+        var f = submitAnnounced(b, arrival, 1);
+        assertThat(executor.queued()).as("dispatched at once").isEqualTo(1);
+        assertThat(scheduler.pending()).as("no latency timer, no deadline timer").isZero();
+        executor.runAll();
+        assertDoubled(f, 1);
+        arrival.close(); // closed already: nothing happens
+        assertThat(events).containsExactly("batch 1/1");
+    }
+
+    @Test
+    void aRequestSubmittedWithItsOwnArrivalStillWaitsForAnotherOnItsWay() {
+        Batcher b = batcher(8, 50, 100, 1);
+        var other = b.announce();
+        var f = submitAnnounced(b, b.announce(), 1);
+        assertThat(executor.queued()).isZero();
+        var g = submitAnnounced(b, other, 2);
+        executor.runAll();
+        assertThat(events).containsExactly("batch 2/2");
+        assertDoubled(f, 1);
+        assertDoubled(g, 2);
+    }
+
+    @Test
+    void anArrivalOfAnotherBatcherIsClosedAndTheRequestIsQueuedAsUsual() {
+        Batcher b = batcher(8, 50, 100, 1);
+        Batcher other = batcher(8, 50, 100, 1);
+        var elsewhere = other.announce();
+        var f = submitAnnounced(b, elsewhere, 1);
+        var g = submit(other, "k", 2);
+        assertThat(executor.queued()).as("the other batcher no longer waits for that arrival").isEqualTo(2);
+        executor.runAll();
+        assertDoubled(f, 1);
+        assertDoubled(g, 2);
+    }
 }

@@ -169,7 +169,6 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
         }
     }
 
-    @SuppressWarnings("try") // the announcement only needs closing
     private CompletableFuture<Prediction> predict(ModelInferRequest request) {
         if (shuttingDown.getAsBoolean()) {
             throw new OverloadedException(OverloadedException.Reason.SHUTTING_DOWN,
@@ -179,14 +178,14 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
         OptionalLong version = V2.modelVersion(request.getModelVersion());
         Optional<Duration> timeout = timeout(request.getParametersMap());
         // announced before decoding, so a forming batch waits for this request (docs/engine.md)
-        try (Inferno.Announcement ignored = inferno.announce(model, version)) {
+        try (Inferno.Announcement announced = inferno.announce(model, version)) {
             PredictRequest.Builder b = PredictRequest.builder(model).inputs(TensorMessages.inputs(request));
             version.ifPresent(b::version);
             if (request.getOutputsCount() > 0) {
                 b.outputs(outputs(request));
             }
             timeout.ifPresent(b::timeout);
-            return inferno.predict(b.build());
+            return inferno.predict(b.build(), announced);
         }
     }
 

@@ -1,9 +1,9 @@
 package io.inferno.http;
 
-import io.javalin.http.Context;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 
 /**
  * Where an answer to a prediction is encoded and written: never on a batch thread.
@@ -13,26 +13,25 @@ import java.util.function.BiConsumer;
  * one after another. Encoding a JSON answer there would make the last caller of a batch of 32 wait for 31
  * encodings, and the next batch with it; so in that case the batch thread only hands the answer to an HTTP
  * thread, which encodes and writes it (in parallel with the other callers' threads).
+ *
+ * <p>The routes submit a prediction from inside Javalin's {@code ctx.future} supplier, which Javalin calls on the
+ * request's thread once the request is asynchronous, so both cases answer through the same asynchronous response.
+ * A model running on the request's thread is not cut by Jetty's idle timeout (nor by the short one a shutdown sets
+ * to close idle connections): {@link RequestIntake} tells Jetty to ignore idle timeouts once the body is in.
  */
 final class Answers {
     private Answers() {}
 
     /**
-     * Answers {@code result} with {@code respond}: right here when it is complete already, else on an
-     * {@code httpThreads} thread once it completes (through Javalin's async response).
+     * The future to give Javalin: {@code result} answered with {@code respond}, right here when it is complete
+     * already, else on an {@code httpThreads} thread once it completes.
      */
-    static <T> void answer(Context ctx, CompletableFuture<T> result, Executor httpThreads,
+    static <T> CompletableFuture<Void> answer(CompletableFuture<T> result, Executor httpThreads,
             BiConsumer<T, Throwable> respond) {
-        if (result.isDone()) {
-            result.handle((value, failure) -> {
-                respond.accept(value, failure);
-                return null;
-            });
-            return;
-        }
-        ctx.future(() -> result.handleAsync((value, failure) -> {
+        BiFunction<T, Throwable, Void> answer = (value, failure) -> {
             respond.accept(value, failure);
             return null;
-        }, httpThreads));
+        };
+        return result.isDone() ? result.handle(answer) : result.handleAsync(answer, httpThreads);
     }
 }

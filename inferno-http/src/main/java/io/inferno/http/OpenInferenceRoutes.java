@@ -4,7 +4,6 @@ import io.inferno.Inferno;
 import io.inferno.ModelStatus;
 import io.inferno.OverloadedException;
 import io.inferno.PredictRequest;
-import io.inferno.Prediction;
 import io.inferno.protocol.V2;
 import io.inferno.protocol.V2ModelMetadata;
 import io.javalin.config.RoutesConfig;
@@ -148,7 +147,6 @@ final class OpenInferenceRoutes {
         }));
     }
 
-    @SuppressWarnings("try") // the announcement only needs closing
     private void infer(Context ctx, OptionalLong version) throws IOException {
         String name = ctx.pathParam("name");
         RequestLog.model(ctx, name);
@@ -157,39 +155,48 @@ final class OpenInferenceRoutes {
                     "server is shutting down; retry on another replica");
         }
         ReceivedBody received = ReceivedBody.of(ctx.req());
-        CompletableFuture<Prediction> result;
-        V2Bodies.Infer body;
         // announced before decoding, so a forming batch waits for this request (docs/engine.md)
-        try (Inferno.Announcement ignored = inferno.announce(name, version)) {
+        Inferno.Announcement announced = inferno.announce(name, version);
+        V2Bodies.Infer body;
+        PredictRequest request;
+        try {
             byte[] bytes = received.bytes();
             String header = ctx.header(V2Bodies.HEADER_LENGTH);
             int jsonLength = V2Bodies.jsonLength(header, received.length());
             body = V2Bodies.readInfer(bytes, received.length(), jsonLength, header != null);
             received.hold(Bodies.byteSize(body.inputs().values()));
-            PredictRequest.Builder request = PredictRequest.builder(name).inputs(body.inputs());
-            version.ifPresent(request::version);
-            body.outputNames().ifPresent(request::outputs);
-            body.timeout().ifPresent(request::timeout);
-            result = inferno.predict(request.build());
+            PredictRequest.Builder b = PredictRequest.builder(name).inputs(body.inputs());
+            version.ifPresent(b::version);
+            body.outputNames().ifPresent(b::outputs);
+            body.timeout().ifPresent(b::timeout);
+            request = b.build();
+        } catch (IOException | RuntimeException e) {
+            announced.close();
+            throw e;
         }
-        Answers.answer(ctx, result, httpThreads, (prediction, failure) -> {
-            if (failure != null) {
-                error.accept(ctx, failure);
-                return;
-            }
-            try {
-                RequestLog.version(ctx, prediction.version());
-                received.count(Bodies.byteSize(prediction.outputs().values()));
-                V2Bodies.Answer answer = V2Bodies.inferAnswer(prediction, body);
-                received.count(answer.bytes().length);
-                if (answer.headerLength().isPresent()) {
-                    ctx.header(V2Bodies.HEADER_LENGTH, Integer.toString(answer.headerLength().getAsInt()));
-                    ctx.status(200).contentType(BINARY_TYPE).result(answer.bytes());
-                } else {
-                    json(ctx, 200, answer.bytes());
-                }
-            } catch (IOException | RuntimeException e) {
-                error.accept(ctx, e);
+        // submitted once the request is asynchronous, on this thread (see Answers)
+        ctx.future(() -> {
+            try (announced) {
+                return Answers.answer(inferno.predict(request, announced), httpThreads, (prediction, failure) -> {
+                    if (failure != null) {
+                        error.accept(ctx, failure);
+                        return;
+                    }
+                    try {
+                        RequestLog.version(ctx, prediction.version());
+                        received.count(Bodies.byteSize(prediction.outputs().values()));
+                        V2Bodies.Answer answer = V2Bodies.inferAnswer(prediction, body);
+                        received.count(answer.bytes().length);
+                        if (answer.headerLength().isPresent()) {
+                            ctx.header(V2Bodies.HEADER_LENGTH, Integer.toString(answer.headerLength().getAsInt()));
+                            ctx.status(200).contentType(BINARY_TYPE).result(answer.bytes());
+                        } else {
+                            json(ctx, 200, answer.bytes());
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        error.accept(ctx, e);
+                    }
+                });
             }
         });
     }

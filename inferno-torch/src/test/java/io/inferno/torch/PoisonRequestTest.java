@@ -15,6 +15,7 @@ import io.inferno.testing.ReferenceCases;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -72,7 +73,13 @@ class PoisonRequestTest {
         try (Inferno inferno = Inferno.builder().repository(Samples.MODELS).preload(false).batchExecutor(batches)
                 .build()) {
             Await.done(inferno.load(MODEL, 1));
-            CompletableFuture<Prediction> holder = inferno.predict(request(ReferenceCases.tokens(1, 16, 1)));
+            // Submitted while another request is announced, the holder waits for its batch to fill, and the latency
+            // timer dispatches it to the batch executor (a request to an idle model would run on this thread).
+            CompletableFuture<Prediction> holder;
+            try (Inferno.Announcement another = inferno.announce(MODEL, OptionalLong.empty())) {
+                holder = inferno.predict(request(ReferenceCases.tokens(1, 16, 1)));
+                Await.until("the holder's batch dispatched", () -> batches.queued() == 1);
+            }
             assertThat(batches.queued()).as("the holder's batch, not run yet: the only slot is taken").isEqualTo(1);
 
             // eight clients, one of them the attacker, submit at once; their requests queue behind the holder
