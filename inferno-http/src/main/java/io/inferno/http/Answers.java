@@ -1,5 +1,11 @@
 package io.inferno.http;
 
+import io.inferno.Inferno;
+import io.inferno.PredictRequest;
+import io.inferno.Prediction;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
@@ -21,6 +27,51 @@ import java.util.function.BiFunction;
  */
 final class Answers {
     private Answers() {}
+
+    /** A decoded body: the request to submit, and the body, which the answer may need. */
+    record Decoded<B>(B body, PredictRequest request) {}
+
+    /** Decodes a route's body. */
+    interface Decoder<B> {
+        Decoded<B> decode() throws IOException;
+    }
+
+    /** Writes a route's answer to a prediction. */
+    interface Responder<B> {
+        void respond(B body, Prediction prediction) throws IOException;
+    }
+
+    /**
+     * A predict route: announces the request to the model (so a forming batch waits for it, docs/engine.md), decodes
+     * its body, then submits it with its announcement once the request is asynchronous, on this thread, and
+     * answers it as {@link #answer} says; failures go to {@code error}.
+     */
+    static <B> void predict(Context ctx, Inferno inferno, String model, OptionalLong version, Executor httpThreads,
+            BiConsumer<Context, Throwable> error, Decoder<B> decoder, Responder<B> responder) throws IOException {
+        Inferno.Announcement announced = inferno.announce(model, version);
+        Decoded<B> decoded;
+        try {
+            decoded = decoder.decode();
+        } catch (IOException | RuntimeException e) {
+            announced.close();
+            throw e;
+        }
+        ctx.future(() -> {
+            try (announced) {
+                return answer(inferno.predict(decoded.request(), announced), httpThreads, (prediction, failure) -> {
+                    if (failure != null) {
+                        error.accept(ctx, failure);
+                        return;
+                    }
+                    try {
+                        responder.respond(decoded.body(), prediction);
+                    } catch (IOException | RuntimeException e) {
+                        error.accept(ctx, e);
+                    }
+                });
+            }
+        });
+    }
 
     /**
      * The future to give Javalin: {@code result} answered with {@code respond}, right here when it is complete

@@ -316,43 +316,21 @@ public final class InfernoServer implements AutoCloseable {
         RequestLog.model(ctx, name);
         refuseWhileShuttingDown();
         ReceivedBody received = ReceivedBody.of(ctx.req());
-        // announced before decoding, so a forming batch waits for this request (docs/engine.md)
-        Inferno.Announcement announced = inferno.announce(name, version);
-        Bodies.Predict body;
-        PredictRequest request;
-        try {
-            body = Bodies.readPredict(received.bytes(), received.length());
+        Answers.predict(ctx, inferno, name, version, httpThreads, this::error, () -> {
+            Bodies.Predict body = Bodies.readPredict(received.bytes(), received.length());
             received.hold(Bodies.byteSize(body.inputs().values()));
             PredictRequest.Builder b = PredictRequest.builder(name).inputs(body.inputs());
             version.ifPresent(b::version);
             body.outputs().ifPresent(b::outputs);
             body.timeoutMs().ifPresent(ms -> b.timeout(Duration.ofMillis(ms)));
-            request = b.build();
-        } catch (IOException | RuntimeException e) {
-            announced.close();
-            throw e;
-        }
-        // submitted once the request is asynchronous, on this thread (see Answers)
-        ctx.future(() -> {
-            try (announced) {
-                return Answers.answer(inferno.predict(request, announced), httpThreads, (prediction, failure) -> {
-                    if (failure != null) {
-                        error(ctx, failure);
-                        return;
-                    }
-                    try {
-                        RequestLog.version(ctx, prediction.version());
-                        Codec codec = body.codec().orElseGet(() -> defaultCodec(name, prediction.version()));
-                        received.count(Bodies.byteSize(prediction.outputs().values()));
-                        byte[] answer = Bodies.prediction(prediction.model(), prediction.version(),
-                                prediction.outputs(), codec);
-                        received.count(answer.length);
-                        ctx.status(200).contentType(JSON_TYPE).result(answer);
-                    } catch (IOException | RuntimeException e) {
-                        error(ctx, e);
-                    }
-                });
-            }
+            return new Answers.Decoded<>(body, b.build());
+        }, (body, prediction) -> {
+            RequestLog.version(ctx, prediction.version());
+            Codec codec = body.codec().orElseGet(() -> defaultCodec(name, prediction.version()));
+            received.count(Bodies.byteSize(prediction.outputs().values()));
+            byte[] answer = Bodies.prediction(prediction.model(), prediction.version(), prediction.outputs(), codec);
+            received.count(answer.length);
+            ctx.status(200).contentType(JSON_TYPE).result(answer);
         });
     }
 

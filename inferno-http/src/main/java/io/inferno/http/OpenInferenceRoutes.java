@@ -155,48 +155,26 @@ final class OpenInferenceRoutes {
                     "server is shutting down; retry on another replica");
         }
         ReceivedBody received = ReceivedBody.of(ctx.req());
-        // announced before decoding, so a forming batch waits for this request (docs/engine.md)
-        Inferno.Announcement announced = inferno.announce(name, version);
-        V2Bodies.Infer body;
-        PredictRequest request;
-        try {
-            byte[] bytes = received.bytes();
+        Answers.predict(ctx, inferno, name, version, httpThreads, error, () -> {
             String header = ctx.header(V2Bodies.HEADER_LENGTH);
             int jsonLength = V2Bodies.jsonLength(header, received.length());
-            body = V2Bodies.readInfer(bytes, received.length(), jsonLength, header != null);
+            V2Bodies.Infer body = V2Bodies.readInfer(received.bytes(), received.length(), jsonLength, header != null);
             received.hold(Bodies.byteSize(body.inputs().values()));
             PredictRequest.Builder b = PredictRequest.builder(name).inputs(body.inputs());
             version.ifPresent(b::version);
             body.outputNames().ifPresent(b::outputs);
             body.timeout().ifPresent(b::timeout);
-            request = b.build();
-        } catch (IOException | RuntimeException e) {
-            announced.close();
-            throw e;
-        }
-        // submitted once the request is asynchronous, on this thread (see Answers)
-        ctx.future(() -> {
-            try (announced) {
-                return Answers.answer(inferno.predict(request, announced), httpThreads, (prediction, failure) -> {
-                    if (failure != null) {
-                        error.accept(ctx, failure);
-                        return;
-                    }
-                    try {
-                        RequestLog.version(ctx, prediction.version());
-                        received.count(Bodies.byteSize(prediction.outputs().values()));
-                        V2Bodies.Answer answer = V2Bodies.inferAnswer(prediction, body);
-                        received.count(answer.bytes().length);
-                        if (answer.headerLength().isPresent()) {
-                            ctx.header(V2Bodies.HEADER_LENGTH, Integer.toString(answer.headerLength().getAsInt()));
-                            ctx.status(200).contentType(BINARY_TYPE).result(answer.bytes());
-                        } else {
-                            json(ctx, 200, answer.bytes());
-                        }
-                    } catch (IOException | RuntimeException e) {
-                        error.accept(ctx, e);
-                    }
-                });
+            return new Answers.Decoded<>(body, b.build());
+        }, (body, prediction) -> {
+            RequestLog.version(ctx, prediction.version());
+            received.count(Bodies.byteSize(prediction.outputs().values()));
+            V2Bodies.Answer answer = V2Bodies.inferAnswer(prediction, body);
+            received.count(answer.bytes().length);
+            if (answer.headerLength().isPresent()) {
+                ctx.header(V2Bodies.HEADER_LENGTH, Integer.toString(answer.headerLength().getAsInt()));
+                ctx.status(200).contentType(BINARY_TYPE).result(answer.bytes());
+            } else {
+                json(ctx, 200, answer.bytes());
             }
         });
     }
