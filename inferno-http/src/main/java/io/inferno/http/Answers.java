@@ -22,8 +22,10 @@ import java.util.function.BiFunction;
  *
  * <p>The routes submit a prediction from inside Javalin's {@code ctx.future} supplier, which Javalin calls on the
  * request's thread once the request is asynchronous, so both cases answer through the same asynchronous response.
- * A model running on the request's thread is not cut by Jetty's idle timeout (nor by the short one a shutdown sets
- * to close idle connections): {@link RequestIntake} tells Jetty to ignore idle timeouts once the body is in.
+ * Jetty's servlet layer ignores idle timeouts while a request is being handled or waits asynchronously, so neither
+ * a model running on the request's thread nor one running on a batch thread is cut by it. A drain ends when every
+ * prediction is answered, possibly before its answer is written: the server's stop waits for the requests in
+ * flight (Jetty's {@code GracefulHandler}).
  */
 final class Answers {
     private Answers() {}

@@ -28,6 +28,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +105,10 @@ public final class InfernoServer implements AutoCloseable {
                 server.insertHandler(new RequestIntake(settings.maxRequestBytes(), budget,
                         settings.minRequestDataRate(), settings.requestRateWindow(), settings.idleTimeout()).handler());
                 server.insertHandler(headerDeadline);
+                // Stopping waits for the requests in flight: a drain ends when every prediction is answered, but an
+                // answer may still be encoding and writing on an HTTP thread (docs/engine.md, threads)
+                server.insertHandler(new GracefulHandler());
+                server.setStopTimeout(settings.drainTimeout().toMillis());
                 server.setErrorHandler(new JsonErrorHandler()); // Jetty's own 4xx answers, as JSON
             });
             config.requestLogger.http(this::afterRequest);

@@ -316,11 +316,6 @@ final class RequestIntake implements EagerContentHandler.ContentLoaderFactory {
             }
             Request request = new ReceivedRequest(getRequest(), body);
             request.setAttribute(ReceivedBody.ATTRIBUTE, body);
-            // The body is in: from here the request waits for its answer, maybe running a model on this very
-            // thread (docs/engine.md, threads), and a silent connection is not a reason to drop it, as an
-            // asynchronous servlet request must ignore idle timeouts too. Writing the answer still fails on a
-            // client that stops reading.
-            getRequest().addIdleTimeoutListener(waitingForAnswer -> true);
             handle(request, getResponse(), Callback.from(reservation::close, getCallback()));
         }
 
