@@ -60,6 +60,8 @@ public final class InfernoServer implements AutoCloseable {
             "GET /v1/models/{name}/active",
             "POST /v1/models:load",
             "POST /v1/models:unload",
+            "OPTIONS /v1/models:load",
+            "OPTIONS /v1/models:unload",
             "GET /health/live",
             "GET /health/ready",
             "GET /metrics",
@@ -174,9 +176,8 @@ public final class InfernoServer implements AutoCloseable {
         java.util.Set<String> routes = new java.util.TreeSet<>();
         for (var parsed : app.unsafe.internalRouter.allHttpHandlers()) {
             var e = parsed.endpoint;
-            String method = e.method.name();
-            if (method.equals("GET") || method.equals("POST")) {
-                routes.add(method + " " + e.path);
+            if (e.method.isHttpMethod()) { // not the before and after filters
+                routes.add(e.method.name() + " " + e.path);
             }
         }
         return routes;
