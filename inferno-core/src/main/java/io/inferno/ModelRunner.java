@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -237,6 +238,8 @@ public final class ModelRunner implements AutoCloseable {
      * that loaded Inferno, on {@link Device#AUTO}.
      */
     public static final class Builder {
+        private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}");
+
         private final List<ModelRuntime> registered = new ArrayList<>();
         private boolean discover = true;
         private RuntimeOptions options = RuntimeOptions.DEFAULTS;
@@ -287,13 +290,13 @@ public final class ModelRunner implements AutoCloseable {
                 throw new IllegalArgumentException(versionDirectory + " is not a version directory"
                         + " <repository>/<name>/<version>");
             }
-            long version;
-            try {
-                version = Long.parseLong(dir.getFileName().toString());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(versionDirectory + " is not a version directory: '"
-                        + dir.getFileName() + "' is not a version number", e);
+            String versionName = dir.getFileName().toString();
+            if (!VERSION.matcher(versionName).matches()) {
+                throw new IllegalArgumentException(versionDirectory + " is not a version directory: '" + versionName
+                        + "' is not a version number (a positive integer without leading zeros, as the server"
+                        + " reads them)");
             }
+            long version = Long.parseLong(versionName);
             Runtimes runtimes = runtimes();
             String name = dir.getParent().getFileName().toString();
             return load(runtimes, new ModelPackage(runtimes.configParser().parse(dir, name, version), dir));

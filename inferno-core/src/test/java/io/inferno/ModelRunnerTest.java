@@ -17,7 +17,10 @@ import io.inferno.testing.ScalingModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,9 +105,14 @@ class ModelRunnerTest {
     void aDirectoryThatIsNotAVersionIsRefused() {
         Path dir = writeYaml(repo.resolve("scaled/latest"), ScalingModel.yaml("scaled", 1, 8));
 
+        Path padded = writeYaml(repo.resolve("scaled/01"), ScalingModel.yaml("scaled", 1, 8));
+
         assertThatThrownBy(() -> ModelRunner.open(dir))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'latest' is not a version number");
+        assertThatThrownBy(() -> ModelRunner.open(padded)) // the server skips it
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'01' is not a version number");
     }
 
     @Test
@@ -195,6 +203,53 @@ class ModelRunnerTest {
             assertThat(probe.closed("scaled:1")).isEqualTo(1);
             assertThatThrownBy(() -> runner.predict(Map.of("x", x(1, 2))))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        }
+    }
+
+    @Test
+    void closeWaitsForARunningPredictionBeforeFreeingTheModel() throws Exception {
+        Path dir = scaling("held", 1);
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try (ModelProbe probe = ModelProbe.open(repo)) {
+            ModelRunner runner = ModelRunner.open(dir);
+            ModelProbe.Gate predictions = probe.predictions("held");
+            predictions.hold();
+            CompletableFuture<Prediction> running = CompletableFuture.supplyAsync(
+                    () -> runner.predict(Map.of("x", x(1, 2))), callers);
+            predictions.awaitArrivals(1); // the model is running on the caller's thread
+
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(runner::close, callers);
+
+            assertThat(closing).isNotDone();
+            assertThat(probe.closed("held:1")).isZero();
+            predictions.release();
+            assertThat(done(running).output("y").toFloatArray()).containsExactly(1, 2);
+            done(closing);
+            assertThat(probe.closed("held:1")).isEqualTo(1);
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
+    void runsAsManyPredictionsAtOnceAsMaxConcurrencyAllows() throws Exception {
+        Path dir = writeYaml(repo.resolve("wide/1"), ScalingModel.yaml("wide", 1, 8)
+                + "concurrency:\n  max_concurrency: 2\n");
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try (ModelProbe probe = ModelProbe.open(repo); ModelRunner runner = ModelRunner.open(dir)) {
+            ModelProbe.Gate predictions = probe.predictions("wide");
+            predictions.hold();
+            List<CompletableFuture<Prediction>> two = List.of(
+                    CompletableFuture.supplyAsync(() -> runner.predict(Map.of("x", x(1, 2))), callers),
+                    CompletableFuture.supplyAsync(() -> runner.predict(Map.of("x", x(3, 4))), callers));
+
+            predictions.awaitArrivals(2); // both inside the model at once
+            predictions.release();
+
+            assertThat(done(two.get(1)).output("y").toFloatArray()).containsExactly(3, 4);
+            assertThat(done(two.get(0)).output("y").toFloatArray()).containsExactly(1, 2);
+        } finally {
+            callers.shutdownNow();
         }
     }
 
