@@ -16,11 +16,18 @@ import org.slf4j.LoggerFactory;
  * {@code java -jar inferno-server.jar}: reads the settings from the environment, loads the repository, serves it
  * over REST and (unless {@code GRPC_PORT=off}) over the Open Inference Protocol's gRPC binding, and shuts both down
  * gracefully on SIGTERM. Exit status 2 for invalid settings, 1 when the server cannot start.
+ *
+ * <p>{@code java -jar inferno-server.jar check [--json] <repository>} checks a model repository instead and exits
+ * ({@link Check}).
  */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (args.length > 0) {
+            System.exit(Check.main(args)); // the one subcommand, check; without arguments the server starts
+            return;
+        }
         ServerSettings settings;
         try {
             settings = ServerSettings.fromEnvironment(System.getenv());
