@@ -36,7 +36,8 @@ import org.eclipse.jetty.http.HttpStatus;
  *   <tr><td>{@link StateUnavailableException}</td><td>503 + Retry-After</td></tr>
  *   <tr><td>{@link DeadlineExceededException}</td><td>504</td></tr>
  *   <tr><td>{@link ModelExecutionException}</td><td>500, with the model's message</td></tr>
- *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 403, 404, 405, 413, 415)</td></tr>
+ *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 403, 404, 405, 413, 415; 503 + Retry-After for a model
+ *   not loaded yet at startup)</td></tr>
  *   <tr><td>{@link BodyTooLargeException}</td><td>413</td></tr>
  *   <tr><td>{@link SlowBodyException}</td><td>408</td></tr>
  *   <tr><td>a malformed request Jetty found while the body arrived (bad chunking)</td><td>Jetty's 4xx</td></tr>
@@ -114,7 +115,7 @@ final class ErrorMapping {
             return new Mapped(500, t.getMessage(), false, false);
         }
         if (t instanceof HttpProblem p) {
-            return new Mapped(p.status(), p.getMessage(), false, false);
+            return new Mapped(p.status(), p.getMessage(), p.status() == 503, false);
         }
         if (t instanceof BodyTooLargeException) {
             return new Mapped(413, t.getMessage(), false, false);

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The REST contract, black box: a real server on a loopback port, real sockets, real models. */
@@ -59,6 +60,23 @@ class InfernoServerTest {
         assertThat(body.at("/outputs/y/data").toString()).isEqualTo("[[2.0,-2.0],[4.0,-4.0]]");
         assertThat(body.at("/outputs/y/dtype").asText()).isEqualTo("float32");
         assertThat(body.at("/outputs/y/shape").toString()).isEqualTo("[2,2]");
+    }
+
+    /** One version, one path: {@code 01}, {@code +1} and the like name no version, even where a number parser would. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "POST, /v1/models/scale/versions/02:predict",
+        "POST, /v1/models/scale/versions/+2:predict",
+        "POST, /v1/models/scale/versions/%2B2:predict",
+        "GET, /v1/models/scale/versions/02",
+        "GET, /v1/models/scale/versions/+2",
+        "GET, /v1/models/scale/versions/2.0"})
+    void aVersionWrittenOtherwiseThanPlainDigitsIsNotFound(String method, String path) {
+        HttpResponse<String> r = method.equals("GET") ? http.get(path) : http.post(path, xBody(1));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
+        assertThat(json(r).get("detail").asText()).isEqualTo("model not found or not loaded");
+        String plain = path.replaceAll("/versions/[^/:]+", "/versions/2"); // the loaded, active version
+        assertThat((method.equals("GET") ? http.get(plain) : http.post(plain, xBody(1))).statusCode()).isEqualTo(200);
     }
 
     @Test
