@@ -123,6 +123,18 @@ class InfernoServerTest {
         String ok = xBody(1);
         return Stream.of(
                 Arguments.of("not JSON", "/v1/models/scale:predict", "{oops", 400, "request body is not valid JSON"),
+                // JSON has no NaN: the client is told how to write it, not which Jackson setting would allow it
+                Arguments.of("bare NaN", "/v1/models/scale:predict", xBody(1).replace("-1.0", "NaN"), 400,
+                        "request body is not valid JSON: bare NaN is not JSON; write NaN and the infinities as "
+                                + "strings: \"NaN\", \"Infinity\", \"-Infinity\" at line 1, column 73"),
+                Arguments.of("bare -Infinity", "/v1/models/scale:predict", xBody(1).replace("-1.0", "-Infinity"),
+                        400, "request body is not valid JSON: bare -Infinity is not JSON; write NaN and the"),
+                Arguments.of("a plus sign", "/v1/models/scale:predict", xBody(1).replace("-1.0", "+1.0"), 400,
+                        "request body is not valid JSON: Unexpected character ('+' (code 43)) in numeric value: "
+                                + "JSON spec does not allow numbers to have plus signs at line 1, column 71"),
+                Arguments.of("a comment", "/v1/models/scale:predict", "{/* no */}", 400,
+                        "request body is not valid JSON: Unexpected character ('/' (code 47)): maybe a "
+                                + "(non-standard) comment? at line 1, column 2"),
                 // three NUL bytes make Jackson read the body as UTF-32, whose reader fails with an IOException of
                 // its own (not a parse error): it was a 500 (found by HttpFuzzTest)
                 Arguments.of("UTF-32 that does not decode", "/v1/models/scale:predict", "\u0000\u0000\u0000{\"a\": 1}",
