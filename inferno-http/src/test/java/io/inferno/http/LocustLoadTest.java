@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,16 +25,31 @@ import org.junit.jupiter.api.io.TempDir;
 class LocustLoadTest {
     private static final Path LOCUSTFILE = Path.of("..", "scripts", "load_test.py");
 
-    @Test
-    void theLocustFileDrivesAServerWithoutAFailure(@TempDir Path root) throws Exception {
-        Optional<String> locust = locust();
-        Assumptions.assumeTrue(locust.isPresent(), "skipped: no locust command (apt-get install python3-locust)");
+    @TempDir
+    Path root;
+
+    private String locust;
+
+    @BeforeEach
+    void needsLocust() throws Exception {
+        locust = locust().orElse(null);
+        Assumptions.assumeTrue(locust != null, "skipped: no locust command (apt-get install python3-locust)");
+    }
+
+    /** A server over the sample {@code torchscript} model's versions. */
+    private ServerHarness serve(String... versions) throws Exception {
         Path repo = Files.createDirectories(root.resolve("repo"));
-        ServerHarness.copy(Path.of("..", "models", "torchscript", "1"), repo.resolve("torchscript/1"));
-        ServerHarness.copy(Path.of("..", "models", "torchscript", "2"), repo.resolve("torchscript/2"));
-        try (ServerHarness http = new ServerHarness(repo, Map.of())) {
+        for (String v : versions) {
+            ServerHarness.copy(Path.of("..", "models", "torchscript", v), repo.resolve("torchscript").resolve(v));
+        }
+        return new ServerHarness(repo, Map.of());
+    }
+
+    @Test
+    void theLocustFileDrivesAServerWithoutAFailure() throws Exception {
+        try (ServerHarness http = serve("1", "2")) {
             Path csv = root.resolve("run");
-            List<String> command = new ArrayList<>(List.of(locust.get(), "-f",
+            List<String> command = new ArrayList<>(List.of(locust, "-f",
                     LOCUSTFILE.toAbsolutePath().normalize().toString(), "--headless", "-u", "4", "-r", "4", "-t", "3s",
                     "--host", "http://127.0.0.1:" + http.server.port(), "--only-summary", "--csv", csv.toString(),
                     "--model-name", "torchscript", "--model-version", "1", "--load-model", "--warmup", "5",
@@ -56,13 +72,9 @@ class LocustLoadTest {
     }
 
     @Test
-    void aSetupFailureStopsTheRunAndSaysWhy(@TempDir Path root) throws Exception {
-        Optional<String> locust = locust();
-        Assumptions.assumeTrue(locust.isPresent(), "skipped: no locust command (apt-get install python3-locust)");
-        Path repo = Files.createDirectories(root.resolve("repo"));
-        ServerHarness.copy(Path.of("..", "models", "torchscript", "2"), repo.resolve("torchscript/2"));
-        try (ServerHarness http = new ServerHarness(repo, Map.of())) {
-            Python.Result run = Python.run(List.of(locust.get(), "-f",
+    void aSetupFailureStopsTheRunAndSaysWhy() throws Exception {
+        try (ServerHarness http = serve("2")) {
+            Python.Result run = Python.run(List.of(locust, "-f",
                     LOCUSTFILE.toAbsolutePath().normalize().toString(), "--headless", "-u", "1", "-t", "3s",
                     "--host", "http://127.0.0.1:" + http.server.port(), "--model-name", "nope"), Map.of(), root);
             assertThat(run.exit()).as(run.output()).isEqualTo(1);
