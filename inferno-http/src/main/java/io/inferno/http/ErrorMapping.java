@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
 
@@ -36,7 +38,8 @@ import org.eclipse.jetty.http.HttpStatus;
  *   <tr><td>{@link StateUnavailableException}</td><td>503 + Retry-After</td></tr>
  *   <tr><td>{@link DeadlineExceededException}</td><td>504</td></tr>
  *   <tr><td>{@link ModelExecutionException}</td><td>500, with the model's message</td></tr>
- *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 403, 404, 405, 413, 415)</td></tr>
+ *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 403, 404, 405, 413, 415; 503 + Retry-After for a model
+ *   not loaded yet at startup)</td></tr>
  *   <tr><td>{@link BodyTooLargeException}</td><td>413</td></tr>
  *   <tr><td>{@link SlowBodyException}</td><td>408</td></tr>
  *   <tr><td>a malformed request Jetty found while the body arrived (bad chunking)</td><td>Jetty's 4xx</td></tr>
@@ -114,7 +117,7 @@ final class ErrorMapping {
             return new Mapped(500, t.getMessage(), false, false);
         }
         if (t instanceof HttpProblem p) {
-            return new Mapped(p.status(), p.getMessage(), false, false);
+            return new Mapped(p.status(), p.getMessage(), p.status() == 503, false);
         }
         if (t instanceof BodyTooLargeException) {
             return new Mapped(413, t.getMessage(), false, false);
@@ -127,7 +130,7 @@ final class ErrorMapping {
                     + (h.getReason() == null ? HttpStatus.getMessage(h.getCode()) : h.getReason()), false, false);
         }
         if (t instanceof JsonProcessingException j) {
-            return new Mapped(400, "request body is not valid JSON: " + j.getOriginalMessage()
+            return new Mapped(400, "request body is not valid JSON: " + forClients(j.getOriginalMessage())
                     + (j.getLocation() == null ? "" : " at line " + j.getLocation().getLineNr() + ", column "
                             + j.getLocation().getColumnNr()), false, false);
         }
@@ -140,6 +143,28 @@ final class ErrorMapping {
             return new Mapped(400, "request body ended early", false, false);
         }
         return new Mapped(500, "internal error; request id " + requestId, false, true);
+    }
+
+    /** Jackson's report of a bare {@code NaN}, {@code Infinity} or {@code -Infinity}. */
+    private static final Pattern NON_NUMERIC = Pattern.compile(
+            "Non-standard token '([^']*)': enable `JsonReadFeature\\.ALLOW_NON_NUMERIC_NUMBERS` to allow");
+
+    /** Jackson's hints at its own settings, which a client cannot change. */
+    private static final Pattern FEATURE_HINT = Pattern.compile(
+            ": enable `JsonReadFeature\\.[A-Z_]+` to allow| \\(not recognized as one since Feature '[A-Z_]+' not "
+                    + "enabled for parser\\)");
+
+    /**
+     * A parse error of Jackson's told to the client: a bare non-finite number says how to write it (JSON has no
+     * NaN), and hints at parser settings (which only the server could change) are left out.
+     */
+    static String forClients(String jackson) {
+        Matcher nonNumeric = NON_NUMERIC.matcher(jackson);
+        if (nonNumeric.find()) {
+            return nonNumeric.replaceFirst(Matcher.quoteReplacement("bare " + nonNumeric.group(1)
+                    + " is not JSON; write NaN and the infinities as strings: \"NaN\", \"Infinity\", \"-Infinity\""));
+        }
+        return FEATURE_HINT.matcher(jackson).replaceAll("");
     }
 
     /** An error body, {@code {"detail": "..."}}, with the detail cut to {@link #MAX_DETAIL_CHARS}. */

@@ -65,6 +65,7 @@ final class TorchEngine {
                 if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
                     throw new IllegalStateException("the TorchScript runtime needs a little-endian platform");
                 }
+                quietDjl();
                 started = new TorchEngine(Engine.getEngine("PyTorch"));
                 started.applyThreads(options);
                 log.info("libtorch {} started: {} build, {} GPU(s), intra-op threads {}, inter-op threads {}, "
@@ -76,6 +77,17 @@ final class TorchEngine {
             }
             return started;
         }
+    }
+
+    /**
+     * DJL offline (libtorch comes from the pytorch-native jar; nothing is downloaded) and its usage reporting off
+     * (its "call home" probes the cloud metadata address at start), unless the user chose otherwise: the
+     * environment variables {@code DJL_OFFLINE} and {@code OPT_OUT_TRACKING} win over these system properties, and
+     * properties already set stay. See docs/torchscript.md.
+     */
+    static void quietDjl() {
+        System.getProperties().putIfAbsent("ai.djl.offline", "true");
+        System.getProperties().putIfAbsent("OPT_OUT_TRACKING", "true");
     }
 
     // guarded by LOCK

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * what they allocated; the process stays usable.
  *
  * <p>libtorch starts with the first load (DJL extracts it from the pytorch-native jar into its cache,
- * {@code ~/.djl.ai} or {@code DJL_CACHE_DIR}; with {@code -Dai.djl.offline=true} it never downloads). Thread
+ * {@code ~/.djl.ai} or {@code DJL_CACHE_DIR}; DJL is kept offline, see {@code TorchEngine.quietDjl()}). Thread
  * settings from {@link io.inferno.runtime.RuntimeOptions} are process-wide and the first load's win.
  */
 public final class TorchScriptRuntime implements ModelRuntime {
