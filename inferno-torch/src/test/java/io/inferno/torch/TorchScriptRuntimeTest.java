@@ -162,6 +162,17 @@ class TorchScriptRuntimeTest {
     // Failures while predicting, closing
 
     @Test
+    void withTheGraphOptimizerOnAModelIsWarmedUpAtLoadAndServesAnyBatchSize() throws Exception {
+        try (TorchScriptModel model = Samples.load("my_classifier", 1)) {
+            assertThat(model.warmsUpBatchSizes()).isTrue(); // the loader ran it at 1, 2, 4, 8, 16 and 32 rows
+            for (int rows : new int[] {3, 32, 17}) {
+                Tensor tokens = Tensor.ofLongs(Shape.of(rows, 5), new long[rows * 5]);
+                assertThat(model.predict(Map.of("tokens", tokens)).get("probs").shape()).isEqualTo(Shape.of(rows, 4));
+            }
+        }
+    }
+
+    @Test
     void aForwardThatThrowsReportsTheTorchScriptErrorInOneLine() throws Exception {
         try (TorchScriptModel model = Samples.load("my_classifier", 1)) {
             Tensor outOfVocabulary = Tensor.ofLongs(Shape.of(1, 2), 5, 5000);
