@@ -82,7 +82,8 @@ final class TorchEngine {
                 log.info("libtorch {} started: {} build, {} GPU(s), intra-op threads {}, inter-op threads {}, "
                                 + "graph optimizer {}", started.version, started.cudaBuild ? "CUDA" : "CPU-only",
                         started.gpuCount, JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
-                        started.graphOptimizer ? "on (models warm up at load)" : "off on every thread that runs a model");
+                        started.graphOptimizer ? "on (models warm up at load)"
+                                : "off on every thread that runs a model");
             } else {
                 started.applyThreads(options);
             }

@@ -18,7 +18,10 @@ import java.util.concurrent.Executors;
  * thread with the switch set for that thread, alternating short cells (random batch sizes 1..32, then batch 32)
  * over several rounds; prints each round and the medians. Both copies are first warmed over batch sizes 1..32.
  *
- * <pre>java -Dai.djl.offline=true -cp "$(cat target/test-classpath.txt):target/classes:target/test-classes" io.inferno.torch.bench.OptimizerProbe 12 0.5</pre>
+ * <p>In inferno-torch, after {@code mvn -B -q -pl inferno-torch -am test-compile dependency:build-classpath
+ * -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt}:
+ * <pre>java -Dai.djl.offline=true -cp "$(cat target/test-classpath.txt):target/classes:target/test-classes" \
+ *     io.inferno.torch.bench.OptimizerProbe 12 0.5</pre>
  */
 public final class OptimizerProbe {
     private OptimizerProbe() {}
@@ -28,7 +31,8 @@ public final class OptimizerProbe {
         double cell = args.length > 1 ? Double.parseDouble(args[1]) : 0.5;
         RuntimeOptions options = new RuntimeOptions(Device.AUTO, OptionalInt.of(Integer.getInteger("probe.intra", 1)),
                 OptionalInt.of(1));
-        Model[] models = {SampleModels.load("my_classifier", 1, options), SampleModels.load("my_classifier", 1, options)};
+        Model[] models = {SampleModels.load("my_classifier", 1, options),
+            SampleModels.load("my_classifier", 1, options)};
         ExecutorService[] threads = {Executors.newSingleThreadExecutor(), Executors.newSingleThreadExecutor()};
         boolean[] optimize = {true, false};
         Random random = new Random(3);

@@ -17,7 +17,8 @@ import java.util.Random;
  * TorchScript file, in process, one thread, with DJL's defaults (graph optimizer on) and the thread counts the JVM
  * is given ({@code -Dai.djl.pytorch.num_threads}). Token ids go in as a {@code long[]} and probabilities come out
  * as a {@code float[]}, as an application would use it. Batch 1 and batch 32 alternate over {@code rounds} cells of
- * {@code seconds} each, after a warm-up; prints one line per batch size with the median rows/s of the cells:
+ * {@code seconds} each, after a warm-up of 3 s or more per size; prints one line per batch size with the median
+ * rows/s of the cells:
  *
  * <pre>java -Dai.djl.offline=true -cp ... io.inferno.torch.bench.RawPredictor models/my_classifier/1/model.ts 5 2</pre>
  *
@@ -63,8 +64,8 @@ public final class RawPredictor {
                 }
                 inputs.add(in);
             }
-            for (int b = 0; b < batches.length; b++) {
-                cell(predictors.get(b), inputs.get(b), batches[b], Math.min(seconds, 1)); // warm-up, not counted
+            for (int b = 0; b < batches.length; b++) { // warm-up, not counted: the JIT and libtorch's optimizer
+                cell(predictors.get(b), inputs.get(b), batches[b], Math.max(seconds, 3));
             }
             double[][] cells = new double[batches.length][rounds];
             for (int r = 0; r < rounds; r++) {
