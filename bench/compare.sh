@@ -2,7 +2,8 @@
 # Runs every baseline of issue 12 and Inferno in one go, with wrk as the HTTP client, and prints a table of ratios
 # (docs/performance.md, "Against the baselines", shows one from the development machine and what limits each row):
 #   - raw DJL Predictor on my_classifier in process, batch 1 and 32 (rows/s; io.inferno.torch.bench.RawPredictor,
-#     in its own JVM after each round of HTTP cells, while the servers idle);
+#     module in inference mode like Inferno's runtime, in its own JVM after each round of HTTP cells, while the
+#     servers idle; RAW_OPTS="-Draw.inferenceMode=false" for DJL's plain defaults, 1.2-2x slower);
 #   - a bare Javalin endpoint that parses the same JSON body (io.inferno.http.bench.BareJavalin);
 #   - the Python comparison server in ../shared/pyref, when its Debian packages are installed (skipped otherwise);
 #   - Inferno on the tiny model `torchscript` at 1/8/32/64 connections, and on my_classifier with one connection
@@ -14,6 +15,7 @@
 #   ROUNDS=3 SECONDS_PER_CELL=5 bench/compare.sh
 #   SKIP_BUILD=1 bench/compare.sh             # reuse the jars and class paths of the last build
 #   SERVER_JAVA_OPTS="-Dai.djl.pytorch.graph_optimizer=false" bench/compare.sh
+#   TABLE_ONLY=1 OUT=target/compare bench/compare.sh   # the table of an earlier run again
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,10 @@ OUT=${OUT:-target/compare}
 mkdir -p "$OUT"
 export DJL_OFFLINE=true
 results="$OUT/results.tsv"
+if [[ "${TABLE_ONLY:-}" == "1" ]]; then
+  # print the table of an earlier run in $OUT again (Python counts as run when its cells are there)
+  python=$(grep -q '^python-' "$results" && echo on || echo off)
+else
 : > "$results"
 
 if ! command -v wrk > /dev/null; then
@@ -97,7 +103,8 @@ wait_for() { # wait_for NAME PID CHECK-COMMAND...
 # raw_cells ROUND: the raw DJL Predictor in its own process (3 cells of 2 s per batch size, alternating), with the
 # same thread counts as the server's defaults; run between the rounds of HTTP cells while the servers idle.
 raw_cells() {
-  java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
+  # shellcheck disable=SC2086
+  java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 ${RAW_OPTS:-} \
     -cp "$(classpath inferno-torch)" io.inferno.torch.bench.RawPredictor models/my_classifier/1/model.ts 3 2 \
     > "$OUT/raw-$1.log" 2>&1 || true
   grep '^raw-djl' "$OUT/raw-$1.log" > "$OUT/raw-$1.txt" || true
@@ -161,8 +168,9 @@ for round in $(seq 1 "$ROUNDS"); do
   wrk_cell classifier-b1-c64 "$round" "$PORT" 64 "$classifier" "$OUT/classifier-1.json"
   raw_cells "$round"
 done
-
 uptime | sed 's/^/machine: /' >&2
+fi # TABLE_ONLY
+
 python3 - "$results" "$python" "$CONNECTIONS" <<'PY'
 import math, statistics, sys
 path, python, conns = sys.argv[1], sys.argv[2] == "on", sys.argv[3].split()
@@ -178,27 +186,33 @@ def errors(key):
 def num(v, unit=""):
     return "-" if math.isnan(v) else (f"{v:,.0f}" if v >= 100 else f"{v:.2f}") + unit
 rows = []
-def row(what, inferno, baseline_name, baseline, target, ratio=None):
-    r = inferno / baseline if ratio is None else ratio
-    rows.append((what, num(inferno), f"{baseline_name}: {num(baseline)}", "-" if math.isnan(r) else f"{r:.2f}x", target))
+def row(what, key, baseline_name, base_key, target, scale=1):
+    # the ratio is the median of each round's own ratio: cells measured minutes apart on a shared machine
+    # are not comparable, cells of one round are
+    pairs = [(a[0] * scale, b[0]) for a, b in zip(cells.get(key, []), cells.get(base_key, []))]
+    ratios = [a / b for a, b in pairs if b > 0 and not math.isnan(a / b)]
+    r = statistics.median(ratios) if ratios else float("nan")
+    per = " (" + ", ".join(f"{x:.2f}" for x in ratios) + ")" if len(ratios) > 1 else ""
+    rows.append((what, num(med(key) * scale), f"{baseline_name}: {num(med(base_key))}",
+                 "-" if math.isnan(r) else f"{r:.2f}x{per}", target))
 raw32, raw1 = med("raw-b32"), med("raw-b1")
-row("classifier [32, 32] per request, 1 connection, rows/s", med("classifier-b32-c1") * 32,
-    "raw DJL Predictor, batch 32", raw32, ">= 0.9x")
-row("classifier, 64 connections of one row, rows/s", med("classifier-b1-c64"), "raw DJL Predictor, batch 32",
-    raw32, ">= 0.75x")
+row("classifier [32, 32] per request, 1 connection, rows/s", "classifier-b32-c1", "raw DJL Predictor, batch 32",
+    "raw-b32", ">= 0.9x", scale=32)
+row("classifier, 64 connections of one row, rows/s", "classifier-b1-c64", "raw DJL Predictor, batch 32",
+    "raw-b32", ">= 0.75x")
 for c in conns:
     target = ">= 0.7x" if c == "32" else ""
-    row(f"tiny model, {c} connection{'s' if c != '1' else ''}, requests/s", med(f"inferno-c{c}"),
-        "bare Javalin endpoint", med(f"bare-c{c}"), target)
+    row(f"tiny model, {c} connection{'s' if c != '1' else ''}, requests/s", f"inferno-c{c}",
+        "bare Javalin endpoint", f"bare-c{c}", target)
 for c in ("1", "32"):
     if python:
-        row(f"tiny model, {c} connection{'s' if c != '1' else ''}, requests/s", med(f"inferno-c{c}"),
-            "Python stack (pyref)", med(f"python-c{c}"), ">= 4x" if c == "32" else "")
+        row(f"tiny model, {c} connection{'s' if c != '1' else ''}, requests/s", f"inferno-c{c}",
+            "Python stack (pyref)", f"python-c{c}", ">= 4x" if c == "32" else "")
     else:
         rows.append((f"tiny model, {c} connection(s), requests/s", num(med(f"inferno-c{c}")),
                      "Python stack (pyref): skipped", "-", ""))
 print()
-print("| measurement | Inferno | baseline | ratio | target |")
+print("| measurement | Inferno (median) | baseline (median) | ratio: median of the rounds' (each round's) | target |")
 print("|---|---|---|---|---|")
 for r in rows:
     print("| " + " | ".join(r) + " |")

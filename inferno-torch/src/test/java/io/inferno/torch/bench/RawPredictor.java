@@ -4,6 +4,8 @@ import ai.djl.Model;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 import java.nio.file.Path;
@@ -13,9 +15,11 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The baseline bench/compare.sh measures Inferno against: a plain DJL {@link Predictor} on my_classifier's
- * TorchScript file, in process, one thread, with DJL's defaults (graph optimizer on) and the thread counts the JVM
- * is given ({@code -Dai.djl.pytorch.num_threads}). Token ids go in as a {@code long[]} and probabilities come out
+ * The baseline bench/compare.sh measures Inferno against: a DJL {@link Predictor} on my_classifier's TorchScript
+ * file, in process, one thread, with DJL's defaults (graph optimizer on) and the thread counts the JVM is given
+ * ({@code -Dai.djl.pytorch.num_threads}). The module is put in inference mode, as Inferno's runtime loads it: a
+ * model loaded with DJL's defaults alone ran 1.2 to 2x slower here, a weaker baseline
+ * ({@code -Draw.inferenceMode=false} measures that one). Token ids go in as a {@code long[]} and probabilities come out
  * as a {@code float[]}, as an application would use it. Batch 1 and batch 32 alternate over {@code rounds} cells of
  * {@code seconds} each, after a warm-up of 3 s or more per size; prints one line per batch size with the median
  * rows/s of the cells:
@@ -49,6 +53,9 @@ public final class RawPredictor {
         int[] batches = {1, 32};
         try (Model model = Model.newInstance("my_classifier", "PyTorch")) {
             model.load(file.getParent(), file.getFileName().toString());
+            if (Boolean.parseBoolean(System.getProperty("raw.inferenceMode", "true"))) {
+                JniUtils.enableInferenceMode((PtSymbolBlock) model.getBlock());
+            }
             List<Predictor<long[], float[]>> predictors = new ArrayList<>();
             List<List<long[]>> inputs = new ArrayList<>();
             Random random = new Random(42);
