@@ -93,7 +93,10 @@ public final class TorchScriptRuntime implements ModelRuntime {
             model.close();
             throw e;
         }
-        log.info("loaded {} from {} on {}", config.id(), file, device);
+        log.info("loaded {} from {} on {}: max_concurrency {}, max_batch_size {}, intra-op threads {}, inter-op threads"
+                + " {}, graph optimizer {}", config.id(), file, device, config.maxConcurrency(),
+                config.batching().maxBatchSize(), JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
+                engine.graphOptimizer() ? "on" : "off");
         return new TorchScriptModel(config.id(), file.getFileName().toString(), signature, model, engine);
     }
 
