@@ -21,12 +21,14 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A remote Inferno, through its native REST API ({@code docs/api.md}), on the JDK's {@link HttpClient}. It speaks
@@ -81,6 +83,9 @@ public final class InfernoClient implements ModelService, AutoCloseable {
     private final Optional<String> adminToken;
     private final Scheduler scheduler;
     private final Optional<SystemScheduler> ownScheduler;
+    /** Calls waiting to be retried, with the exception they fail with if they never are. */
+    private final Map<CompletableFuture<?>, InfernoException> waiting = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     private InfernoClient(Builder b) {
         String uri = b.baseUri.toString();
@@ -174,10 +179,24 @@ public final class InfernoClient implements ModelService, AutoCloseable {
                 body -> Boolean.TRUE)).thenApply(r -> null);
     }
 
-    /** Stops the retry timer this client made (pending retries fail); a scheduler given to the builder is left. */
+    /**
+     * Stops retrying: every call waiting for a retry fails at once with the exception of its last 503, later calls
+     * fail with {@link IllegalStateException}. Stops the retry timer this client made (one given to the builder is
+     * left running). Calls in flight are answered. Idempotent.
+     */
     @Override
     public void close() {
+        closed = true;
         ownScheduler.ifPresent(SystemScheduler::close);
+        waiting.keySet().forEach(this::giveUp);
+    }
+
+    /** Fails a call that waits for a retry with its last 503's exception, unless the retry took it first. */
+    private void giveUp(CompletableFuture<?> call) {
+        InfernoException last = waiting.remove(call);
+        if (last != null) {
+            call.completeExceptionally(last);
+        }
     }
 
     // ---- one call, attempt by attempt
@@ -192,6 +211,9 @@ public final class InfernoClient implements ModelService, AutoCloseable {
             Decoder<T> decoder) {}
 
     private <T> CompletableFuture<Reply<T>> send(Exchange<T> exchange) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the client is closed"));
+        }
         String requestId = exchange.options().requestId().orElseGet(() -> UUID.randomUUID().toString());
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + exchange.path()))
                 .timeout(exchange.options().timeout().orElse(timeout))
@@ -233,16 +255,27 @@ public final class InfernoClient implements ModelService, AutoCloseable {
                 }
                 return;
             }
+            Wire.Error error = Wire.error(response.body());
+            InfernoException failed = StatusMapping.exception(status, error.detail(), error.problems(),
+                    exchange.operation()).initRequestId(answeredId);
             Optional<Duration> retryAfter = status == 503 ? retryAfter(response) : Optional.empty();
-            if (retryAfter.isPresent() && attempt < maxAttempts) {
-                Duration delay = backoff(retryAfter.get(), attempt);
-                scheduler.schedule(() -> attempt(exchange, request, requestId, attempt + 1, result),
-                        delay.toNanos());
+            if (retryAfter.isPresent() && attempt < maxAttempts && !closed) {
+                waiting.put(result, failed);
+                try {
+                    scheduler.schedule(() -> {
+                        if (waiting.remove(result) != null) {
+                            attempt(exchange, request, requestId, attempt + 1, result);
+                        }
+                    }, backoff(retryAfter.get(), attempt).toNanos());
+                } catch (RuntimeException rejected) { // a scheduler that was shut down
+                    giveUp(result);
+                }
+                if (closed) {
+                    giveUp(result); // closed while scheduling: close() may not have seen it
+                }
                 return;
             }
-            Wire.Error error = Wire.error(response.body());
-            result.completeExceptionally(StatusMapping.exception(status, error.detail(), error.problems(),
-                    exchange.operation()).initRequestId(answeredId));
+            result.completeExceptionally(failed);
         });
     }
 

@@ -49,7 +49,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InfernoClientTest {
     /** A gated model for each test that holds a gate, so that no test sees another's arrivals. */
-    private static final List<String> GATED = List.of("held_queue", "held_retry", "held_limit");
+    private static final List<String> GATED = List.of("held_queue", "held_retry", "held_limit", "held_close");
 
     private LoopbackServer server;
     private ModelProbe probe;
@@ -276,6 +276,30 @@ class InfernoClientTest {
             assertThat(((InfernoException) t).requestId()).hasValue("r-1");
             assertThat(server.requests("held_limit", "5xx") - refusedBefore).isEqualTo(3);
             assertThat(timer.pending()).isZero();
+            gate.release();
+            held.forEach(Await::done);
+        } finally {
+            gate.release();
+        }
+    }
+
+    @Test
+    void closingTheClientFailsACallWaitingForARetryAtOnce() throws Exception {
+        ManualScheduler timer = new ManualScheduler(new FakeTicker());
+        ModelProbe.Gate gate = probe.predictions("held_close");
+        try {
+            List<CompletableFuture<Prediction>> held = fill(gate, "held_close");
+            InfernoClient retrying = InfernoClient.builder(server.uri()).scheduler(timer).build();
+            CompletableFuture<Reply<Prediction>> call = retrying.call(held("held_close"), CallOptions.DEFAULTS);
+            Await.until("a retry scheduled", () -> timer.pending() == 1);
+
+            retrying.close();
+
+            assertThat(failure(call)).isInstanceOf(OverloadedException.class).hasMessageContaining("queue is full");
+            assertThat(failure(retrying.predict(held("held_close")))).isInstanceOf(IllegalStateException.class);
+            long refused = server.requests("held_close", "5xx");
+            timer.advance(1, TimeUnit.MINUTES);
+            assertThat(server.requests("held_close", "5xx")).as("no attempt after close").isEqualTo(refused);
             gate.release();
             held.forEach(Await::done);
         } finally {
