@@ -237,46 +237,62 @@ public final class InfernoClient implements ModelService, AutoCloseable {
         if (result.isDone()) {
             return; // cancelled by the caller while waiting to retry
         }
-        http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(transportFailure(request, requestId, failure));
-                return;
+        CompletableFuture<HttpResponse<byte[]>> sent;
+        try {
+            sent = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+            return;
+        }
+        sent.whenComplete((response, failure) -> {
+            try {
+                answer(exchange, request, requestId, attempt, result, response, failure);
+            } catch (RuntimeException | Error e) { // a bug must fail the call, not leave it waiting for ever
+                result.completeExceptionally(e);
             }
-            String answeredId = response.headers().firstValue(REQUEST_ID).orElse(requestId);
-            int status = response.statusCode();
-            if (status == 200) {
-                try {
-                    result.complete(new Reply<>(exchange.decoder().decode(response.body()), answeredId, attempt));
-                } catch (IOException | RuntimeException e) {
-                    InfernoHttpException bad = new InfernoHttpException(200, "the answer to " + request.method() + " "
-                            + request.uri().getPath() + " cannot be read: " + e.getMessage());
-                    bad.initCause(e);
-                    result.completeExceptionally(bad.initRequestId(answeredId));
-                }
-                return;
-            }
-            Wire.Error error = Wire.error(response.body());
-            InfernoException failed = StatusMapping.exception(status, error.detail(), error.problems(),
-                    exchange.operation()).initRequestId(answeredId);
-            Optional<Duration> retryAfter = status == 503 ? retryAfter(response) : Optional.empty();
-            if (retryAfter.isPresent() && attempt < maxAttempts && !closed) {
-                waiting.put(result, failed);
-                try {
-                    scheduler.schedule(() -> {
-                        if (waiting.remove(result) != null) {
-                            attempt(exchange, request, requestId, attempt + 1, result);
-                        }
-                    }, backoff(retryAfter.get(), attempt).toNanos());
-                } catch (RuntimeException rejected) { // a scheduler that was shut down
-                    giveUp(result);
-                }
-                if (closed) {
-                    giveUp(result); // closed while scheduling: close() may not have seen it
-                }
-                return;
-            }
-            result.completeExceptionally(failed);
         });
+    }
+
+    private <T> void answer(Exchange<T> exchange, HttpRequest request, String requestId, int attempt,
+            CompletableFuture<Reply<T>> result, HttpResponse<byte[]> response, Throwable failure) {
+        if (failure != null) {
+            result.completeExceptionally(transportFailure(request, requestId, failure));
+            return;
+        }
+        String answeredId = response.headers().firstValue(REQUEST_ID).orElse(requestId);
+        int status = response.statusCode();
+        if (status == 200) {
+            try {
+                result.complete(new Reply<>(exchange.decoder().decode(response.body()), answeredId, attempt));
+            } catch (IOException | RuntimeException e) {
+                InfernoHttpException bad = new InfernoHttpException(200, "the answer to " + request.method() + " "
+                        + request.uri().getPath() + " cannot be read: " + e.getMessage());
+                bad.initCause(e);
+                result.completeExceptionally(bad.initRequestId(answeredId));
+            }
+            return;
+        }
+        Wire.Error error = Wire.error(response.body());
+        InfernoException failed = StatusMapping.exception(status, error.detail(), error.problems(),
+                exchange.operation()).initRequestId(answeredId);
+        Optional<Duration> retryAfter = status == 503 ? retryAfter(response) : Optional.empty();
+        if (retryAfter.isPresent() && attempt < maxAttempts && !closed) {
+            waiting.put(result, failed);
+            try {
+                scheduler.schedule(() -> {
+                    if (waiting.remove(result) != null) {
+                        attempt(exchange, request, requestId, attempt + 1, result);
+                    }
+                }, backoff(retryAfter.get(), attempt).toNanos());
+            } catch (RuntimeException rejected) { // a scheduler that was shut down
+                giveUp(result);
+            }
+            if (closed) {
+                giveUp(result); // closed while scheduling: close() may not have seen it
+            }
+            return;
+        }
+        result.completeExceptionally(failed);
     }
 
     /** The wait before retry number {@code attempt}: Retry-After doubled each time, at most maxRetryDelay. */
