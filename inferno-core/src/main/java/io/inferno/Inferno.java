@@ -55,7 +55,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Every operation is thread-safe. Failures are {@link InfernoException}s: synchronously for the administrative
  * calls' argument errors, otherwise through the returned future.
  */
-public final class Inferno implements AutoCloseable {
+public final class Inferno implements ModelService, AutoCloseable {
     /** The {@code model} label of metrics for a name that is not a model of the repository. */
     public static final String UNKNOWN_MODEL_LABEL = "_unknown";
 
@@ -139,6 +139,7 @@ public final class Inferno implements AutoCloseable {
      * signature), {@link ModelNotFoundException}, {@link OverloadedException} (queue full or shutting down),
      * {@link DeadlineExceededException} (waited longer than its timeout) or {@link ModelExecutionException}.
      */
+    @Override
     public CompletableFuture<Prediction> predict(PredictRequest request) {
         long start = ticker.read();
         CompletableFuture<Prediction> result = predict(request, start, true);
@@ -225,6 +226,7 @@ public final class Inferno implements AutoCloseable {
      * Metadata and signature of a model version (the active one when {@code version} is empty), loading it first
      * when it is the active version and not loaded yet.
      */
+    @Override
     public CompletableFuture<ModelDescription> describe(String name, OptionalLong version) {
         return registry.resolve(name, version).thenApply(l -> ModelDescription.of(l.pkg().config()));
     }
@@ -237,6 +239,7 @@ public final class Inferno implements AutoCloseable {
      * is invalid or the runtime refused it), {@link StateUnavailableException} (the shared store cannot record the
      * change) or {@link OverloadedException} (shutting down). Never throws.
      */
+    @Override
     public CompletableFuture<Void> load(String name, long version) {
         Objects.requireNonNull(name, "name");
         if (closed.get()) {
@@ -254,6 +257,7 @@ public final class Inferno implements AutoCloseable {
      * Unloading the active version makes the highest remaining loaded version active, or none. Fails with
      * {@link ModelNotFoundException} when the version is not loaded. Never throws.
      */
+    @Override
     public CompletableFuture<Void> unload(String name, long version) {
         Objects.requireNonNull(name, "name");
         if (closed.get()) {

@@ -14,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
@@ -23,8 +24,9 @@ import org.eclipse.jetty.http.HttpStatus;
 
 /**
  * The one place where failures become HTTP statuses and error bodies. Every error body is
- * {@code {"detail": "..."}} ({@link #body}), including Jetty's own ({@link JsonErrorHandler}), except under
- * {@code /v2}, the Open Inference Protocol's routes ({@link OpenInferenceRoutes}), whose errors are that
+ * {@code {"detail": "..."}} ({@link #body}), including Jetty's own ({@link JsonErrorHandler}), with the list of
+ * {@code "problems"} beside it for an {@link InvalidInputException} (so a client gets each problem back as it
+ * was, whatever characters it holds), except under {@code /v2}, the Open Inference Protocol's routes ({@link OpenInferenceRoutes}), whose errors are that
  * protocol's {@code {"error": "..."}} and whose invalid requests are 400 where the native API says 422
  * ({@link Dialect}). The dialect follows the path, so failures raised before a route runs (a body refused while
  * it arrived, no such route) answer in the shape the client expects too.
@@ -85,20 +87,33 @@ final class ErrorMapping {
      * @param detail the message for {@code {"detail": ...}}
      * @param retryAfter whether to send {@code Retry-After}
      * @param bug whether this is an unexpected failure that must be logged with its stack trace
+     * @param problems each problem of an invalid input, as {@link InvalidInputException#problems()} lists them;
+     *     empty for any other failure
      */
-    record Mapped(int status, String detail, boolean retryAfter, boolean bug) {}
+    record Mapped(int status, String detail, boolean retryAfter, boolean bug, List<String> problems) {
+        Mapped {
+            problems = List.copyOf(problems);
+        }
+
+        Mapped(int status, String detail, boolean retryAfter, boolean bug) {
+            this(status, detail, retryAfter, bug, List.of());
+        }
+    }
 
     private ErrorMapping() {}
 
     /** Maps a failure for a route of {@code dialect}. */
     static Mapped map(Throwable failure, String requestId, Dialect dialect) {
         Mapped m = map(failure, requestId);
-        return new Mapped(dialect.status(m.status()), m.detail(), m.retryAfter(), m.bug());
+        return new Mapped(dialect.status(m.status()), m.detail(), m.retryAfter(), m.bug(), m.problems());
     }
 
     static Mapped map(Throwable failure, String requestId) {
         Throwable t = unwrap(failure);
-        if (t instanceof InvalidInputException || t instanceof ModelLoadException) {
+        if (t instanceof InvalidInputException i) {
+            return new Mapped(422, i.getMessage(), false, false, i.problems());
+        }
+        if (t instanceof ModelLoadException) {
             return new Mapped(422, t.getMessage(), false, false);
         }
         if (t instanceof ModelNotFoundException) {
@@ -174,10 +189,25 @@ final class ErrorMapping {
 
     /** An error body of {@code dialect}, with the message cut to {@link #MAX_DETAIL_CHARS}. */
     static byte[] body(String detail, Dialect dialect) {
+        return body(detail, dialect, List.of());
+    }
+
+    /**
+     * An error body of {@code dialect}, with the message cut to {@link #MAX_DETAIL_CHARS}; on the native API with
+     * {@code problems} listed too, when there are any (they are bounded: {@link InvalidInputException#problems()}).
+     */
+    static byte[] body(String detail, Dialect dialect, List<String> problems) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 + Math.min(detail.length(), MAX_DETAIL_CHARS));
         try (JsonGenerator g = Bodies.JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField(dialect.field, ClientText.truncate(detail, MAX_DETAIL_CHARS));
+            if (dialect == Dialect.NATIVE && !problems.isEmpty()) {
+                g.writeArrayFieldStart("problems");
+                for (String p : problems) {
+                    g.writeString(p);
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // writing to memory

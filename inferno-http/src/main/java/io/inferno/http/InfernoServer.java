@@ -295,10 +295,14 @@ public final class InfernoServer implements AutoCloseable {
     }
 
     private void problem(Context ctx, int status, String detail) {
+        problem(ctx, status, detail, List.of());
+    }
+
+    private void problem(Context ctx, int status, String detail, List<String> problems) {
         try {
             ctx.attribute("inferno.answered", Boolean.TRUE);
             ctx.status(status).contentType(JSON_TYPE)
-                    .result(ErrorMapping.body(detail, dialect(ctx)));
+                    .result(ErrorMapping.body(detail, dialect(ctx), problems));
         } catch (IllegalStateException | NullPointerException clientGone) {
             // the client disconnected before its answer was ready: Jetty recycled the request
             LOG.debug("could not answer {}: the request is gone", RequestLog.requestId(ctx));
@@ -318,7 +322,7 @@ public final class InfernoServer implements AutoCloseable {
         if (m.retryAfter()) {
             ctx.header("Retry-After", Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
         }
-        problem(ctx, m.status(), m.detail());
+        problem(ctx, m.status(), m.detail(), m.problems());
     }
 
     // ---- routes
