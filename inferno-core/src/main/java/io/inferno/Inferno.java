@@ -55,7 +55,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Every operation is thread-safe. Failures are {@link InfernoException}s: synchronously for the administrative
  * calls' argument errors, otherwise through the returned future.
  */
-public final class Inferno implements AutoCloseable {
+public final class Inferno implements ModelService, AutoCloseable {
     /** The {@code model} label of metrics for a name that is not a model of the repository. */
     public static final String UNKNOWN_MODEL_LABEL = "_unknown";
 
@@ -65,7 +65,9 @@ public final class Inferno implements AutoCloseable {
     private final Ticker ticker;
     private final StateStore store;
     private final List<AutoCloseable> owned;
-    private final CompletableFuture<Void> ready;
+    private final boolean preload;
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Reconciler reconciler;
     private final RepositoryPoller poller;
@@ -85,11 +87,9 @@ public final class Inferno implements AutoCloseable {
                 b.reconcileInterval, b.reconcile);
         this.poller = b.repositoryPollInterval.isZero() ? null
                 : new RepositoryPoller(registry, s.scheduler, s.loadExecutor, b.repositoryPollInterval);
-        // the recorded desired state (shared store) first; then preload whatever it does not mention
-        CompletableFuture<Void> initial = reconciler.start();
-        this.ready = b.preload ? initial.thenCompose(ignored -> registry.preload()) : initial;
-        if (poller != null) {
-            poller.start();
+        this.preload = b.preload;
+        if (b.startOnBuild) {
+            start();
         }
     }
 
@@ -101,7 +101,35 @@ public final class Inferno implements AutoCloseable {
         return new Builder();
     }
 
-    /** Completes when startup loading (preload) has finished, whether each model loaded or failed. */
+    /**
+     * Starts the startup work: converging on the state store's desired state, then preloading what it does not
+     * mention, and the repository poll. {@link Builder#build} calls it unless {@link Builder#startOnBuild} was
+     * turned off; calling it again does nothing. Returns at once; {@link #ready()} completes when the loading is
+     * done.
+     */
+    public Inferno start() {
+        if (closed.get() || !started.compareAndSet(false, true)) {
+            return this;
+        }
+        // the recorded desired state (shared store) first; then preload whatever it does not mention
+        CompletableFuture<Void> initial = reconciler.start();
+        (preload ? initial.thenCompose(ignored -> registry.preload()) : initial).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                ready.complete(null);
+            } else {
+                ready.completeExceptionally(failure);
+            }
+        });
+        if (poller != null) {
+            poller.start();
+        }
+        return this;
+    }
+
+    /**
+     * Completes when startup loading (preload) has finished, whether each model loaded or failed; never before
+     * {@link #start()} (or {@link #close()}, which completes it too).
+     */
     public CompletableFuture<Void> ready() {
         return ready;
     }
@@ -115,6 +143,7 @@ public final class Inferno implements AutoCloseable {
      * the calling thread and the returned future is already complete; otherwise the batch runs on the batch
      * executor, and the future completes there, so keep its continuations short (see docs/engine.md, threads).
      */
+    @Override
     public CompletableFuture<Prediction> predict(PredictRequest request) {
         return predict(request, NOTHING_ANNOUNCED);
     }
@@ -223,6 +252,7 @@ public final class Inferno implements AutoCloseable {
      * Metadata and signature of a model version (the active one when {@code version} is empty), loading it first
      * when it is the active version and not loaded yet.
      */
+    @Override
     public CompletableFuture<ModelDescription> describe(String name, OptionalLong version) {
         return registry.resolve(name, version).thenApply(l -> ModelDescription.of(l.pkg().config()));
     }
@@ -235,6 +265,7 @@ public final class Inferno implements AutoCloseable {
      * is invalid or the runtime refused it), {@link StateUnavailableException} (the shared store cannot record the
      * change) or {@link OverloadedException} (shutting down). Never throws.
      */
+    @Override
     public CompletableFuture<Void> load(String name, long version) {
         Objects.requireNonNull(name, "name");
         if (closed.get()) {
@@ -252,6 +283,7 @@ public final class Inferno implements AutoCloseable {
      * Unloading the active version makes the highest remaining loaded version active, or none. Fails with
      * {@link ModelNotFoundException} when the version is not loaded. Never throws.
      */
+    @Override
     public CompletableFuture<Void> unload(String name, long version) {
         Objects.requireNonNull(name, "name");
         if (closed.get()) {
@@ -327,6 +359,7 @@ public final class Inferno implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        ready.complete(null); // nothing is left to wait for when it never started
         reconciler.close();
         if (poller != null) {
             poller.close();
@@ -368,6 +401,7 @@ public final class Inferno implements AutoCloseable {
         private OptionalInt intraOpThreads = OptionalInt.empty();
         private OptionalInt interOpThreads = OptionalInt.empty();
         private boolean preload = true;
+        private boolean startOnBuild = true;
         private StateStore stateStore; // null: a new in-process store per build
         private PrometheusRegistry prometheus; // null: a new registry per build
         private double[] latencyBuckets = EngineMetrics.DEFAULT_LATENCY_BUCKETS;
@@ -469,6 +503,16 @@ public final class Inferno implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether {@link #build} starts the startup work at once (default true). With false, nothing loads until
+         * {@link Inferno#start()}: the server binds its port in between, so that it answers {@code /health/ready}
+         * (503) while models load, and a port in use fails startup before any model loads.
+         */
+        public Builder startOnBuild(boolean on) {
+            this.startOnBuild = on;
+            return this;
+        }
+
         /** Where desired model state lives; default: a new in-process store for each instance built. */
         public Builder stateStore(StateStore store) {
             this.stateStore = Objects.requireNonNull(store, "store");
@@ -543,7 +587,7 @@ public final class Inferno implements AutoCloseable {
         }
 
         /**
-         * Scans the repository and starts loading (with preload on). A model that fails to load is reported by
+         * Scans the repository and starts loading (with preload on, unless {@link #startOnBuild} is off). A model that fails to load is reported by
          * {@link Inferno#models()}; it never stops the others.
          *
          * @throws IllegalArgumentException when the repository is not set or is not a directory

@@ -4,8 +4,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A model.yaml that cannot be accepted. Each problem names the field path and the offending value; the message
- * starts with the file.
+ * A model.yaml that cannot be accepted, or a version's golden examples that cannot be read
+ * (docs/testing-models.md). Each problem names the field path (or the example's file) and the offending value; the
+ * message starts with the file (for golden examples, the version's {@code tests} directory).
  */
 public final class ModelConfigException extends ModelLoadException {
     private static final long serialVersionUID = 1L;
@@ -22,7 +23,7 @@ public final class ModelConfigException extends ModelLoadException {
         this.problems = List.copyOf(problems);
     }
 
-    /** The model.yaml that was rejected. */
+    /** The model.yaml that was rejected (the {@code tests} directory, for golden examples). */
     public Path file() {
         return file;
     }

@@ -125,6 +125,36 @@ class InfernoTest {
     }
 
     @Test
+    void withStartOnBuildOffStartupLoadingWaitsForStart() throws Exception {
+        model("later", 1);
+        Inferno inferno = Inferno.builder().repository(repo).startOnBuild(false).build();
+        opened.add(inferno);
+        assertThat(inferno.ready()).isNotDone();
+        assertThat(inferno.model("later").loaded()).isEmpty();
+        ModelProbe.Gate load = probe.loads("later");
+        load.hold();
+        assertThat(inferno.start()).isSameAs(inferno);
+        load.awaitArrivals(1); // start() began the preload
+        inferno.start(); // a second call does nothing
+        assertThat(inferno.ready()).isNotDone();
+        load.release();
+        done(inferno.ready());
+        assertThat(inferno.model("later").loaded()).containsExactly(1L);
+        assertThat(probe.created("later:1")).isEqualTo(1);
+    }
+
+    @Test
+    void closingAnInstanceThatNeverStartedCompletesReady() {
+        model("never", 1);
+        Inferno inferno = Inferno.builder().repository(repo).startOnBuild(false).build();
+        inferno.close();
+        done(inferno.ready());
+        inferno.start(); // closed: nothing starts
+        assertThat(inferno.model("never").loaded()).isEmpty();
+        assertThat(probe.created("never:1")).isZero();
+    }
+
+    @Test
     void describeLoadsLazilyAndReportsTheSignature() {
         model("lazy", 2);
         Inferno inferno = start(false);

@@ -4,11 +4,13 @@ import static io.inferno.testing.Await.done;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.inferno.golden.GoldenResult;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -38,6 +40,20 @@ class JavaSampleModelTest {
                     Map.of("x", Tensor.ofFloats(Shape.of(2, 4), x)))));
             float[] probs = p.output("probs").toFloatArray();
             assertThat(probs).containsExactly(expected(x, 2), within(1e-6f));
+        }
+    }
+
+    @Test
+    void passesItsGoldenExamplesInAModelRunner() {
+        try (ModelRunner runner = ModelRunner.open(Path.of("..", "models", "java", "1"))) {
+            List<GoldenResult> results = runner.checkGoldenCases();
+
+            assertThat(results).extracting(r -> r.goldenCase().name()).containsExactly("two_rows");
+            results.forEach(GoldenResult::assertPassed);
+            // the example's numbers are the same softmax regression, computed in Python
+            float[] x = results.get(0).goldenCase().inputs().get("x").toFloatArray();
+            assertThat(results.get(0).goldenCase().expectedOutputs().get("probs").toFloatArray())
+                    .containsExactly(expected(x, 2), within(1e-6f));
         }
     }
 

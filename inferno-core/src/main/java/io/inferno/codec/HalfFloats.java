@@ -14,8 +14,10 @@ package io.inferno.codec;
  * <p>Widening to float is exact. Narrowing rounds to nearest, ties to even, as hardware does; values too large
  * become infinity and NaN stays NaN (made quiet, keeping the upper payload bits). Narrowing from double goes
  * through float without double rounding (see {@link #toFloatRoundingToOdd}).
+ *
+ * <p>Public only for the widening conversions, which golden examples use to compare 16-bit outputs.
  */
-final class HalfFloats {
+public final class HalfFloats {
     private static final int FLOAT_SIGN = 0x8000_0000;
     private static final int FLOAT_EXP_MASK = 0x7f80_0000;
     private static final int FLOAT_FRACTION_MASK = 0x007f_ffff;
@@ -30,7 +32,7 @@ final class HalfFloats {
     private HalfFloats() {}
 
     /** The float value of a float16 bit pattern (only the low 16 bits are read); exact. */
-    static float float16ToFloat(short bits) {
+    public static float float16ToFloat(short bits) {
         int h = bits & 0xffff;
         int sign = (h & 0x8000) << 16;
         int exponent = (h >>> 10) & 0x1f;
@@ -80,7 +82,7 @@ final class HalfFloats {
     }
 
     /** The float value of a bfloat16 bit pattern (only the low 16 bits are read); exact. */
-    static float bfloat16ToFloat(short bits) {
+    public static float bfloat16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xffff) << 16);
     }
 

@@ -533,13 +533,12 @@ public final class Batcher {
 
     /** What callers are told when the model threw: its message. */
     private ModelExecutionException thrown(Throwable e) {
-        String message = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getName() : e.getMessage();
-        return new ModelExecutionException("model " + modelId + " failed: " + message, e);
+        return ModelCalls.thrown(modelId, e);
     }
 
     /** What callers are told when running the model raised an {@link Error}. */
     private ModelExecutionException modelFailed(Error e) {
-        return new ModelExecutionException("model " + modelId + " failed: " + e, e);
+        return ModelCalls.failed(modelId, e);
     }
 
     /**
@@ -869,19 +868,14 @@ public final class Batcher {
         }
 
         /** Each member's selected outputs: row slices of the batch's outputs, sharing their bytes. */
-        List<Map<String, Tensor>> split(Map<String, Tensor> outputs) {
-            if (outputs == null) {
-                throw new ModelExecutionException("the model returned no outputs (null)", null);
-            }
+        List<Map<String, Tensor>> split(Map<String, Tensor> returned) {
+            Map<String, Tensor> outputs = ModelCalls.returned(returned);
             List<Map<String, Tensor>> results = new ArrayList<>(members.size());
             long offset = 0;
             for (Pending p : members) {
                 Map<String, Tensor> mine = new LinkedHashMap<>(p.outputs.size() * 2);
                 for (String name : p.outputs) {
-                    Tensor t = outputs.get(name);
-                    if (t == null) {
-                        throw new ModelExecutionException("the model did not return output '" + name + "'", null);
-                    }
+                    Tensor t = ModelCalls.output(outputs, name);
                     if (members.size() == 1) {
                         mine.put(name, t);
                         continue;

@@ -29,8 +29,12 @@ public record Device(Kind kind, int index) {
         return new Device(Kind.CUDA, index);
     }
 
+    /** The GPU index of {@code cuda:N}: decimal digits without a sign or a leading zero. */
+    private static final java.util.regex.Pattern GPU_INDEX = java.util.regex.Pattern.compile("0|[1-9][0-9]{0,8}");
+
     /**
-     * Parses {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N} (case-insensitive).
+     * Parses {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N} (case-insensitive); nothing else, so that a
+     * guess such as {@code gpu} is refused with the accepted values rather than read as one of them.
      *
      * @throws IllegalArgumentException naming the value and the accepted forms
      */
@@ -42,15 +46,10 @@ public record Device(Kind kind, int index) {
             case "cpu":
                 return CPU;
             case "cuda":
-            case "gpu":
                 return cuda(0);
             default:
-                if (t.startsWith("cuda:")) {
-                    try {
-                        return cuda(Integer.parseInt(t.substring(5)));
-                    } catch (IllegalArgumentException e) {
-                        // fall through to the message below
-                    }
+                if (t.startsWith("cuda:") && GPU_INDEX.matcher(t.substring(5)).matches()) {
+                    return cuda(Integer.parseInt(t.substring(5)));
                 }
                 throw new IllegalArgumentException(
                         "invalid device '" + text + "'; expected auto, cpu, cuda or cuda:N (N = 0, 1, ...)");

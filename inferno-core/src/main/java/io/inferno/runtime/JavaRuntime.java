@@ -107,9 +107,17 @@ public final class JavaRuntime implements ModelRuntime {
             if (e instanceof ModelLoadException m) {
                 throw m;
             }
-            throw new ModelLoadException(context.directory() + ": cannot create entrypoint '" + entrypoint + "': "
+            throw new ModelLoadException(named(context) + "cannot create entrypoint '" + entrypoint + "': "
                     + describe(e), e);
         }
+    }
+
+    /**
+     * The start of a load failure's reason: the model.yaml that names the entrypoint, as the repository scan names
+     * it for its own problems (docs/model-packaging.md, "The Java model contract").
+     */
+    private static String named(ModelContext context) {
+        return context.resolve("model.yaml") + ": ";
     }
 
     private static List<URL> jarsIn(Path directory) throws IOException {
@@ -140,7 +148,7 @@ public final class JavaRuntime implements ModelRuntime {
         try {
             type = Class.forName(className, true, loader);
         } catch (ClassNotFoundException e) {
-            throw new ModelLoadException(context.directory() + ": entrypoint class " + className
+            throw new ModelLoadException(named(context) + "entrypoint class " + className
                     + " not found (looked in " + (loader instanceof URLClassLoader u && u.getURLs().length > 0
                             ? "the version's jars and " : "") + "the application class path)");
         }
@@ -149,11 +157,11 @@ public final class JavaRuntime implements ModelRuntime {
 
     private static Model construct(Class<?> type, ModelContext context) throws Exception {
         if (!Model.class.isAssignableFrom(type)) {
-            throw new ModelLoadException(context.directory() + ": entrypoint class " + type.getName()
+            throw new ModelLoadException(named(context) + "entrypoint class " + type.getName()
                     + " does not implement " + Model.class.getName());
         }
         if (Modifier.isAbstract(type.getModifiers())) {
-            throw new ModelLoadException(context.directory() + ": entrypoint class " + type.getName()
+            throw new ModelLoadException(named(context) + "entrypoint class " + type.getName()
                     + " is abstract");
         }
         try {
@@ -164,7 +172,7 @@ public final class JavaRuntime implements ModelRuntime {
                 Constructor<?> noArgs = type.getConstructor();
                 return (Model) unwrap(noArgs::newInstance);
             } catch (NoSuchMethodException e2) {
-                throw new ModelLoadException(context.directory() + ": entrypoint class " + type.getName()
+                throw new ModelLoadException(named(context) + "entrypoint class " + type.getName()
                         + " needs a public constructor taking a ModelContext, or a public no-argument one");
             }
         }
@@ -173,14 +181,14 @@ public final class JavaRuntime implements ModelRuntime {
     private static Model callFactory(Class<?> type, String methodName, ModelContext context) throws Exception {
         Method method = findFactory(type, methodName);
         if (method == null) {
-            throw new ModelLoadException(context.directory() + ": entrypoint " + type.getName() + "::" + methodName
+            throw new ModelLoadException(named(context) + "entrypoint " + type.getName() + "::" + methodName
                     + " must be a public static method taking a ModelContext (or nothing) and returning a Model");
         }
         Object model = unwrap(() -> method.getParameterCount() == 1
                 ? method.invoke(null, context)
                 : method.invoke(null));
         if (model == null) {
-            throw new ModelLoadException(context.directory() + ": entrypoint " + type.getName() + "::" + methodName
+            throw new ModelLoadException(named(context) + "entrypoint " + type.getName() + "::" + methodName
                     + " returned null");
         }
         return (Model) model;

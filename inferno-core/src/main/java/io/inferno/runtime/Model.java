@@ -44,6 +44,18 @@ public interface Model extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Whether {@link ModelLoader} should run this model at the batch sizes the batcher forms before it serves
+     * (false by default). A runtime whose first runs are slow, such as libtorch while its graph optimizer
+     * specializes, returns true, so that the load pays for those runs instead of the first requests. The loader
+     * then runs the first warmup sample (or the dry run) with its first row repeated to each size of
+     * {@link ModelLoader#warmupBatchSizes}, {@link ModelLoader#WARMUP_RUNS_PER_SIZE} times each, after the signature
+     * check, on the loading thread. Called once, after that check.
+     */
+    default boolean warmsUpBatchSizes() {
+        return false;
+    }
+
     /** Frees everything the model holds (native memory, threads, class loaders). The default does nothing. */
     @Override
     default void close() throws Exception {}

@@ -11,10 +11,13 @@ import io.inferno.tensor.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads a model version with the runtime of its format and proves, before anyone depends on it, that it keeps
@@ -23,11 +26,22 @@ import java.util.Objects;
  * batch's row count along a leading {@code batch} dimension. A model that fails is closed again, and the load fails
  * with a {@link ModelLoadException} that names the directory and says which output disagrees and how.
  *
+ * <p>A model that asks for it ({@link Model#warmsUpBatchSizes}) then runs at the batch sizes of
+ * {@link #warmupBatchSizes}, so that no request meets its slow first runs.
+ *
  * <p>When model.yaml leaves {@code signature} out (a format whose runtime reads it from the artifact), the check
  * uses the signature the model returns from {@link Model#signature()}, and first finishes what the parser could not
  * check without one ({@link #servedConfig}).
  */
 public final class ModelLoader {
+    /**
+     * Runs per batch size of the load-time warm-up: libtorch's profiling executor profiles the first run of a graph
+     * and optimizes on the next.
+     */
+    public static final int WARMUP_RUNS_PER_SIZE = 2;
+
+    private static final Logger log = LoggerFactory.getLogger(ModelLoader.class);
+
     private final Runtimes runtimes;
     private final RuntimeOptions options;
 
@@ -56,7 +70,9 @@ public final class ModelLoader {
             throw new ModelLoadException(directory + ": " + config.format() + " runtime returned no model");
         }
         try {
-            check(model, servedConfig(directory, config, model), directory);
+            ModelConfig served = servedConfig(directory, config, model);
+            check(model, served, directory);
+            warmBatchSizes(model, served, directory);
             return model;
         } catch (RuntimeException | Error e) {
             closeQuietly(model, e);
@@ -165,6 +181,60 @@ public final class ModelLoader {
                         + which + ": " + String.join("; ", problems));
             }
         }
+    }
+
+    /**
+     * The batch sizes a model that asks for it ({@link Model#warmsUpBatchSizes}) runs at load: 1, then each power of
+     * two below {@code maxBatchSize}, then {@code maxBatchSize}. Measured on my_classifier with libtorch 2.7.1, only
+     * the first optimized run is slow (55 to 180 ms; later sizes and sequence lengths cost what they cost warm), so
+     * a few sizes cover it; the spread keeps a runtime that specializes per size from meeting a cold size far from
+     * every warmed one.
+     */
+    public static List<Integer> warmupBatchSizes(int maxBatchSize) {
+        List<Integer> sizes = new ArrayList<>();
+        for (int size = 1; size < maxBatchSize; size *= 2) {
+            sizes.add(size);
+        }
+        sizes.add(maxBatchSize);
+        return sizes;
+    }
+
+    private static void warmBatchSizes(Model model, ModelConfig config, Path directory) {
+        if (!model.warmsUpBatchSizes()) {
+            return;
+        }
+        Signature signature = config.signature().orElseThrow();
+        Map<String, Tensor> sample = samples(config, signature).get(0);
+        if (rowsOf(sample, signature) < 1) {
+            return;
+        }
+        List<Integer> sizes = config.batching().enabled() ? warmupBatchSizes(config.batching().maxBatchSize())
+                : List.of(1);
+        long start = System.nanoTime();
+        for (int size : sizes) {
+            Map<String, Tensor> batch = repeatFirstRow(sample, signature, size);
+            for (int run = 0; run < WARMUP_RUNS_PER_SIZE; run++) {
+                try {
+                    model.predict(batch);
+                } catch (Exception | LinkageError e) {
+                    throw new ModelLoadException(directory + ": the warm-up at batch size " + size + " failed: "
+                            + describe(e) + " (the model passed its check at " + rowsOf(sample, signature)
+                            + " row(s); it must run any batch size up to batching.max_batch_size)", e);
+                }
+            }
+        }
+        log.info("{} warmed up at batch sizes {} ({} runs each) in {} ms", config.id(), sizes, WARMUP_RUNS_PER_SIZE,
+                (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** {@code sample} with each batched input's first row repeated {@code rows} times; other inputs as they are. */
+    static Map<String, Tensor> repeatFirstRow(Map<String, Tensor> sample, Signature signature, int rows) {
+        Map<String, Tensor> batch = new LinkedHashMap<>();
+        sample.forEach((name, t) -> {
+            boolean batched = signature.input(name).map(TensorSpec::batched).orElse(false) && t.shape().rank() > 0;
+            batch.put(name, batched ? Tensor.concatRows(Collections.nCopies(rows, t.sliceRows(0, 1))) : t);
+        });
+        return batch;
     }
 
     /** One row of zeros per required input: symbolic and any dimensions are 1, fixed ones as declared. */

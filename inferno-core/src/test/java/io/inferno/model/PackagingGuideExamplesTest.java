@@ -58,6 +58,18 @@ class PackagingGuideExamplesTest {
         return parser.parse(dir, example.name(), example.version());
     }
 
+    /** The guide's complete Java model is the sample's real source, which the sample's jar is built from. */
+    @Test
+    void theJavaModelContractsExampleIsTheSamplesSource() throws IOException {
+        Path source = Path.of("..", "inferno-examples", "src", "main", "java", "io", "inferno", "examples",
+                "javamodel", "SoftmaxRegression.java");
+        Matcher m = Pattern.compile("^The class, `inferno-examples/src/main/java/io/inferno/examples/javamodel/"
+                + "SoftmaxRegression\\.java`[^\\n]*\\n[^\\n]*\\n\\n```java\\n(.*?)^```", Pattern.DOTALL | Pattern.MULTILINE)
+                .matcher(Files.readString(GUIDE));
+        assertThat(m.find()).as("the guide's Java example block").isTrue();
+        assertThat(m.group(1)).isEqualTo(Files.readString(source));
+    }
+
     @Test
     void guideExamplesWithoutWarmupAreAccepted() throws IOException {
         List<Example> examples = examples().stream().filter(e -> !e.yaml().contains("warmup:")).toList();

@@ -84,6 +84,15 @@ class JavaRuntimeTest {
                 .hasMessageContaining(message);
     }
 
+    @Test
+    void aReasonOfItsOwnNamesTheModelYamlThatNamesTheEntrypoint() throws Exception {
+        Path dir = Files.createDirectories(repo.resolve("broken/1"));
+        assertThatThrownBy(() -> loader.load(dir, javaConfig("broken", 1, "com.acme.Missing", XY)))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(dir.resolve("model.yaml") + ": entrypoint class com.acme.Missing not found (looked in the "
+                        + "application class path)");
+    }
+
     private static final String SCALER = """
             package com.acme;
             import io.inferno.runtime.Model;

@@ -14,15 +14,19 @@ import java.io.ByteArrayOutputStream;
 import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
 
 /**
  * The one place where failures become HTTP statuses and error bodies. Every error body is
- * {@code {"detail": "..."}} ({@link #body}), including Jetty's own ({@link JsonErrorHandler}), except under
- * {@code /v2}, the Open Inference Protocol's routes ({@link OpenInferenceRoutes}), whose errors are that
+ * {@code {"detail": "..."}} ({@link #body}), including Jetty's own ({@link JsonErrorHandler}), with the list of
+ * {@code "problems"} beside it for an {@link InvalidInputException} (so a client gets each problem back as it
+ * was, whatever characters it holds), except under {@code /v2}, the Open Inference Protocol's routes ({@link OpenInferenceRoutes}), whose errors are that
  * protocol's {@code {"error": "..."}} and whose invalid requests are 400 where the native API says 422
  * ({@link Dialect}). The dialect follows the path, so failures raised before a route runs (a body refused while
  * it arrived, no such route) answer in the shape the client expects too.
@@ -36,7 +40,8 @@ import org.eclipse.jetty.http.HttpStatus;
  *   <tr><td>{@link StateUnavailableException}</td><td>503 + Retry-After</td></tr>
  *   <tr><td>{@link DeadlineExceededException}</td><td>504</td></tr>
  *   <tr><td>{@link ModelExecutionException}</td><td>500, with the model's message</td></tr>
- *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 403, 404, 405, 413, 415)</td></tr>
+ *   <tr><td>{@link HttpProblem}</td><td>its own status (400, 401, 403, 404, 405, 413, 415; 503 + Retry-After for a model
+ *   not loaded yet at startup)</td></tr>
  *   <tr><td>{@link BodyTooLargeException}</td><td>413</td></tr>
  *   <tr><td>{@link SlowBodyException}</td><td>408</td></tr>
  *   <tr><td>a malformed request Jetty found while the body arrived (bad chunking)</td><td>Jetty's 4xx</td></tr>
@@ -82,20 +87,33 @@ final class ErrorMapping {
      * @param detail the message for {@code {"detail": ...}}
      * @param retryAfter whether to send {@code Retry-After}
      * @param bug whether this is an unexpected failure that must be logged with its stack trace
+     * @param problems each problem of an invalid input, as {@link InvalidInputException#problems()} lists them;
+     *     empty for any other failure
      */
-    record Mapped(int status, String detail, boolean retryAfter, boolean bug) {}
+    record Mapped(int status, String detail, boolean retryAfter, boolean bug, List<String> problems) {
+        Mapped {
+            problems = List.copyOf(problems);
+        }
+
+        Mapped(int status, String detail, boolean retryAfter, boolean bug) {
+            this(status, detail, retryAfter, bug, List.of());
+        }
+    }
 
     private ErrorMapping() {}
 
     /** Maps a failure for a route of {@code dialect}. */
     static Mapped map(Throwable failure, String requestId, Dialect dialect) {
         Mapped m = map(failure, requestId);
-        return new Mapped(dialect.status(m.status()), m.detail(), m.retryAfter(), m.bug());
+        return new Mapped(dialect.status(m.status()), m.detail(), m.retryAfter(), m.bug(), m.problems());
     }
 
     static Mapped map(Throwable failure, String requestId) {
         Throwable t = unwrap(failure);
-        if (t instanceof InvalidInputException || t instanceof ModelLoadException) {
+        if (t instanceof InvalidInputException i) {
+            return new Mapped(422, i.getMessage(), false, false, i.problems());
+        }
+        if (t instanceof ModelLoadException) {
             return new Mapped(422, t.getMessage(), false, false);
         }
         if (t instanceof ModelNotFoundException) {
@@ -114,7 +132,7 @@ final class ErrorMapping {
             return new Mapped(500, t.getMessage(), false, false);
         }
         if (t instanceof HttpProblem p) {
-            return new Mapped(p.status(), p.getMessage(), false, false);
+            return new Mapped(p.status(), p.getMessage(), p.status() == 503, false);
         }
         if (t instanceof BodyTooLargeException) {
             return new Mapped(413, t.getMessage(), false, false);
@@ -127,7 +145,7 @@ final class ErrorMapping {
                     + (h.getReason() == null ? HttpStatus.getMessage(h.getCode()) : h.getReason()), false, false);
         }
         if (t instanceof JsonProcessingException j) {
-            return new Mapped(400, "request body is not valid JSON: " + j.getOriginalMessage()
+            return new Mapped(400, "request body is not valid JSON: " + forClients(j.getOriginalMessage())
                     + (j.getLocation() == null ? "" : " at line " + j.getLocation().getLineNr() + ", column "
                             + j.getLocation().getColumnNr()), false, false);
         }
@@ -142,6 +160,28 @@ final class ErrorMapping {
         return new Mapped(500, "internal error; request id " + requestId, false, true);
     }
 
+    /** Jackson's report of a bare {@code NaN}, {@code Infinity} or {@code -Infinity}. */
+    private static final Pattern NON_NUMERIC = Pattern.compile(
+            "Non-standard token '([^']*)': enable `JsonReadFeature\\.ALLOW_NON_NUMERIC_NUMBERS` to allow");
+
+    /** Jackson's hints at its own settings, which a client cannot change. */
+    private static final Pattern FEATURE_HINT = Pattern.compile(
+            ": enable `JsonReadFeature\\.[A-Z_]+` to allow| \\(not recognized as one since Feature '[A-Z_]+' not "
+                    + "enabled for parser\\)");
+
+    /**
+     * A parse error of Jackson's told to the client: a bare non-finite number says how to write it (JSON has no
+     * NaN), and hints at parser settings (which only the server could change) are left out.
+     */
+    static String forClients(String jackson) {
+        Matcher nonNumeric = NON_NUMERIC.matcher(jackson);
+        if (nonNumeric.find()) {
+            return nonNumeric.replaceFirst(Matcher.quoteReplacement("bare " + nonNumeric.group(1)
+                    + " is not JSON; write NaN and the infinities as strings: \"NaN\", \"Infinity\", \"-Infinity\""));
+        }
+        return FEATURE_HINT.matcher(jackson).replaceAll("");
+    }
+
     /** An error body, {@code {"detail": "..."}}, with the detail cut to {@link #MAX_DETAIL_CHARS}. */
     static byte[] body(String detail) {
         return body(detail, Dialect.NATIVE);
@@ -149,10 +189,25 @@ final class ErrorMapping {
 
     /** An error body of {@code dialect}, with the message cut to {@link #MAX_DETAIL_CHARS}. */
     static byte[] body(String detail, Dialect dialect) {
+        return body(detail, dialect, List.of());
+    }
+
+    /**
+     * An error body of {@code dialect}, with the message cut to {@link #MAX_DETAIL_CHARS}; on the native API with
+     * {@code problems} listed too, when there are any (they are bounded: {@link InvalidInputException#problems()}).
+     */
+    static byte[] body(String detail, Dialect dialect, List<String> problems) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 + Math.min(detail.length(), MAX_DETAIL_CHARS));
         try (JsonGenerator g = Bodies.JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField(dialect.field, ClientText.truncate(detail, MAX_DETAIL_CHARS));
+            if (dialect == Dialect.NATIVE && !problems.isEmpty()) {
+                g.writeArrayFieldStart("problems");
+                for (String p : problems) {
+                    g.writeString(p);
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // writing to memory

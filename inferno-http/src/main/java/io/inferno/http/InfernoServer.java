@@ -11,10 +11,14 @@ import io.inferno.codec.Codec;
 import io.inferno.text.ClientText;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.util.JavalinBindException;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -61,6 +65,8 @@ public final class InfernoServer implements AutoCloseable {
             "GET /v1/models/{name}/active",
             "POST /v1/models:load",
             "POST /v1/models:unload",
+            "OPTIONS /v1/models:load",
+            "OPTIONS /v1/models:unload",
             "GET /health/live",
             "GET /health/ready",
             "GET /metrics",
@@ -134,8 +140,8 @@ public final class InfernoServer implements AutoCloseable {
             config.routes.get("/health/ready", this::readiness);
             config.routes.get("/metrics", this::scrape);
             config.routes.get("/openapi.json", ctx -> ctx.status(200).contentType(JSON_TYPE).result(openApi));
-            new OpenInferenceRoutes(inferno, this::ready, () -> shuttingDown, this::error, InfernoServer::version,
-                    httpThreads).register(config.routes);
+            new OpenInferenceRoutes(inferno, this::ready, () -> shuttingDown, this::admit, this::error,
+                    InfernoServer::version, httpThreads).register(config.routes);
             config.routes.exception(Exception.class, (e, ctx) -> error(ctx, e));
             config.routes.error(404, ctx -> {
                 if (ctx.attribute("inferno.answered") == null) {
@@ -163,12 +169,45 @@ public final class InfernoServer implements AutoCloseable {
         return connector;
     }
 
-    /** Starts serving; returns once the port is bound. */
+    /**
+     * Starts serving; returns once the port is bound. Readiness answers 503 until {@code inferno} is ready (its
+     * startup loading done), so the server may start before {@link Inferno#start()}.
+     *
+     * @throws IllegalArgumentException when the port is already in use
+     */
     public static InfernoServer start(ServerSettings settings, Inferno inferno) {
         InfernoServer server = new InfernoServer(settings, inferno);
-        server.app.start();
+        refuseTakenPort(settings);
+        try {
+            server.app.start();
+        } catch (JavalinBindException e) {
+            throw portInUse(settings, e); // taken since the check
+        }
         LOG.info("listening on {}:{}", settings.host(), server.port());
         return server;
+    }
+
+    /**
+     * Fails at once when another process listens on the port: Javalin would report it too, but only after logging
+     * its own error with a stack trace.
+     */
+    private static void refuseTakenPort(ServerSettings settings) {
+        if (settings.port() == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true); // as Jetty binds: a port in TIME_WAIT is free
+            probe.bind(new InetSocketAddress(settings.host(), settings.port()));
+        } catch (BindException e) {
+            throw portInUse(settings, e);
+        } catch (IOException e) {
+            // not conclusive: Jetty's own bind reports it
+        }
+    }
+
+    private static IllegalArgumentException portInUse(ServerSettings settings, Exception cause) {
+        return new IllegalArgumentException("port " + settings.port() + " on " + settings.host()
+                + " is already in use (PORT); stop the process that holds it or choose another port", cause);
     }
 
     /** The bound port. */
@@ -181,9 +220,8 @@ public final class InfernoServer implements AutoCloseable {
         java.util.Set<String> routes = new java.util.TreeSet<>();
         for (var parsed : app.unsafe.internalRouter.allHttpHandlers()) {
             var e = parsed.endpoint;
-            String method = e.method.name();
-            if (method.equals("GET") || method.equals("POST")) {
-                routes.add(method + " " + e.path);
+            if (e.method.isHttpMethod()) { // not the before and after filters
+                routes.add(e.method.name() + " " + e.path);
             }
         }
         return routes;
@@ -263,10 +301,14 @@ public final class InfernoServer implements AutoCloseable {
     }
 
     private void problem(Context ctx, int status, String detail) {
+        problem(ctx, status, detail, List.of());
+    }
+
+    private void problem(Context ctx, int status, String detail, List<String> problems) {
         try {
             ctx.attribute("inferno.answered", Boolean.TRUE);
             ctx.status(status).contentType(JSON_TYPE)
-                    .result(ErrorMapping.body(detail, dialect(ctx)));
+                    .result(ErrorMapping.body(detail, dialect(ctx), problems));
         } catch (IllegalStateException | NullPointerException clientGone) {
             // the client disconnected before its answer was ready: Jetty recycled the request
             LOG.debug("could not answer {}: the request is gone", RequestLog.requestId(ctx));
@@ -286,7 +328,7 @@ public final class InfernoServer implements AutoCloseable {
         if (m.retryAfter()) {
             ctx.header("Retry-After", Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
         }
-        problem(ctx, m.status(), m.detail());
+        problem(ctx, m.status(), m.detail(), m.problems());
     }
 
     // ---- routes
@@ -316,10 +358,34 @@ public final class InfernoServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses a prediction the server cannot take now: 503 while shutting down, and 503 while startup loading is
+     * in progress for a model whose version is not loaded yet (models already loaded answer; an unknown model or
+     * one whose load failed goes on to its 404).
+     */
+    private void admit(String name, OptionalLong version) {
+        refuseWhileShuttingDown();
+        if (inferno.ready().isDone()) {
+            return;
+        }
+        ModelStatus status;
+        try {
+            status = inferno.model(name);
+        } catch (ModelNotFoundException unknown) {
+            return;
+        }
+        boolean loaded = version.isPresent() ? status.loaded().contains(version.getAsLong()) : status.activeLoaded();
+        if (!loaded && status.failures().isEmpty()) {
+            throw new HttpProblem(503, "model " + name + (version.isPresent() ? " version " + version.getAsLong() : "")
+                    + " is not loaded yet: the server is still loading models at startup (GET /health/ready "
+                    + "answers 200 when done); retry later");
+        }
+    }
+
     private void predict(Context ctx, OptionalLong version) throws IOException {
         String name = ctx.pathParam("name");
         RequestLog.model(ctx, name);
-        refuseWhileShuttingDown();
+        admit(name, version);
         ReceivedBody received = ReceivedBody.of(ctx.req());
         Answers.predict(ctx, inferno, name, version, httpThreads, this::error, () -> {
             Bodies.Predict body = Bodies.readPredict(received.bytes(), received.length());

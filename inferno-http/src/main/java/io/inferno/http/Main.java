@@ -13,14 +13,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code java -jar inferno-server.jar}: reads the settings from the environment, loads the repository, serves it
- * over REST and (unless {@code GRPC_PORT=off}) over the Open Inference Protocol's gRPC binding, and shuts both down
- * gracefully on SIGTERM. Exit status 2 for invalid settings, 1 when the server cannot start.
+ * {@code java -jar inferno-server.jar}: reads the settings from the environment, opens the REST port (readiness
+ * 503 until startup loading is done), loads the repository, serves it over REST and (unless {@code GRPC_PORT=off})
+ * over the Open Inference Protocol's gRPC binding, and shuts both down gracefully on SIGTERM. Exit status 2 for
+ * invalid settings, 1 when the server cannot start (a port in use among them: before any model loads).
+ *
+ * <p>{@code java -jar inferno-server.jar check [--json] <repository>} checks a model repository instead and exits
+ * ({@link Check}).
  */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (args.length > 0) {
+            System.exit(Check.main(args)); // the one subcommand, check; without arguments the server starts
+            return;
+        }
         ServerSettings settings;
         try {
             settings = ServerSettings.fromEnvironment(System.getenv());
@@ -36,8 +44,9 @@ public final class Main {
         InfernoServer server;
         Inferno inferno;
         try {
-            inferno = inferno(settings);
-            server = InfernoServer.start(settings, inferno);
+            Serving serving = serve(settings);
+            server = serving.server();
+            inferno = serving.inferno();
         } catch (IllegalArgumentException e) {
             log.error("cannot start: {}", e.getMessage()); // a setting that does not fit the machine
             System.exit(1);
@@ -57,6 +66,28 @@ public final class Main {
             log.error("cannot start: {}", e.getMessage(), e);
             System.exit(1); // the hook stops the REST server
         }
+    }
+
+    /** A REST server and the engine it serves. */
+    record Serving(InfernoServer server, Inferno inferno) {}
+
+    /**
+     * Builds the engine without loading anything, binds the REST port, then starts loading: {@code /health/ready}
+     * answers 503 while models load, and a port in use fails (with the engine closed) before any model loads.
+     *
+     * @throws IllegalArgumentException when the port is in use or the repository is not a directory
+     */
+    static Serving serve(ServerSettings settings) {
+        Inferno inferno = builder(settings).startOnBuild(false).build();
+        InfernoServer server;
+        try {
+            server = InfernoServer.start(settings, inferno);
+        } catch (RuntimeException | Error e) {
+            inferno.close();
+            throw e;
+        }
+        inferno.start();
+        return new Serving(server, inferno);
     }
 
     /** Starts the gRPC server (after the REST one), unless {@code GRPC_PORT=off}. */
@@ -89,7 +120,12 @@ public final class Main {
         }
     }
 
+    /** The engine the settings describe, started: loading begins at once. */
     static Inferno inferno(ServerSettings settings) {
+        return builder(settings).build();
+    }
+
+    private static Inferno.Builder builder(ServerSettings settings) {
         StateStore store = settings.redisUrl()
                 .<StateStore>map(url -> RedisStateStore.builder(url).prefix(settings.redisPrefix()).build())
                 .orElseGet(InMemoryStateStore::new);
@@ -103,7 +139,6 @@ public final class Main {
                 .stateStore(store)
                 .reconcile(settings.reconcileEnabled())
                 .reconcileInterval(settings.reconcileInterval())
-                .repositoryPollInterval(settings.repoPollInterval())
-                .build();
+                .repositoryPollInterval(settings.repoPollInterval());
     }
 }

@@ -2,7 +2,6 @@ package io.inferno.http;
 
 import io.inferno.Inferno;
 import io.inferno.ModelStatus;
-import io.inferno.OverloadedException;
 import io.inferno.PredictRequest;
 import io.inferno.protocol.V2;
 import io.inferno.protocol.V2ModelMetadata;
@@ -55,6 +54,7 @@ final class OpenInferenceRoutes {
     private final Inferno inferno;
     private final BooleanSupplier ready;
     private final BooleanSupplier shuttingDown;
+    private final BiConsumer<String, OptionalLong> admit;
     private final BiConsumer<Context, Throwable> error;
     private final Function<String, Long> version;
     private final Executor httpThreads;
@@ -62,16 +62,20 @@ final class OpenInferenceRoutes {
     /**
      * @param ready whether the server is ready (startup loading done, not shutting down)
      * @param shuttingDown whether shutdown has started
+     * @param admit throws when the server cannot take a prediction for this model and version now (shutting down,
+     *     still loading it at startup)
      * @param error answers a failure, through {@link ErrorMapping}
      * @param version a version path segment, or a {@link io.inferno.ModelNotFoundException}
      * @param httpThreads the server's HTTP threads: answers completed on a batch thread are encoded there
      */
     OpenInferenceRoutes(Inferno inferno, BooleanSupplier ready, BooleanSupplier shuttingDown,
-            BiConsumer<Context, Throwable> error, Function<String, Long> version, Executor httpThreads) {
+            BiConsumer<String, OptionalLong> admit, BiConsumer<Context, Throwable> error,
+            Function<String, Long> version, Executor httpThreads) {
         this.inferno = inferno;
         this.httpThreads = httpThreads;
         this.ready = ready;
         this.shuttingDown = shuttingDown;
+        this.admit = admit;
         this.error = error;
         this.version = version;
     }
@@ -150,10 +154,7 @@ final class OpenInferenceRoutes {
     private void infer(Context ctx, OptionalLong version) throws IOException {
         String name = ctx.pathParam("name");
         RequestLog.model(ctx, name);
-        if (shuttingDown.getAsBoolean()) {
-            throw new OverloadedException(OverloadedException.Reason.SHUTTING_DOWN,
-                    "server is shutting down; retry on another replica");
-        }
+        admit.accept(name, version);
         ReceivedBody received = ReceivedBody.of(ctx.req());
         Answers.predict(ctx, inferno, name, version, httpThreads, error, () -> {
             String header = ctx.header(V2Bodies.HEADER_LENGTH);

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The REST contract, black box: a real server on a loopback port, real sockets, real models. */
@@ -59,6 +60,23 @@ class InfernoServerTest {
         assertThat(body.at("/outputs/y/data").toString()).isEqualTo("[[2.0,-2.0],[4.0,-4.0]]");
         assertThat(body.at("/outputs/y/dtype").asText()).isEqualTo("float32");
         assertThat(body.at("/outputs/y/shape").toString()).isEqualTo("[2,2]");
+    }
+
+    /** One version, one path: {@code 01}, {@code +1} and the like name no version, even where a number parser would. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "POST, /v1/models/scale/versions/02:predict",
+        "POST, /v1/models/scale/versions/+2:predict",
+        "POST, /v1/models/scale/versions/%2B2:predict",
+        "GET, /v1/models/scale/versions/02",
+        "GET, /v1/models/scale/versions/+2",
+        "GET, /v1/models/scale/versions/2.0"})
+    void aVersionWrittenOtherwiseThanPlainDigitsIsNotFound(String method, String path) {
+        HttpResponse<String> r = method.equals("GET") ? http.get(path) : http.post(path, xBody(1));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
+        assertThat(json(r).get("detail").asText()).isEqualTo("model not found or not loaded");
+        String plain = path.replaceAll("/versions/[^/:]+", "/versions/2"); // the loaded, active version
+        assertThat((method.equals("GET") ? http.get(plain) : http.post(plain, xBody(1))).statusCode()).isEqualTo(200);
     }
 
     @Test
@@ -105,6 +123,18 @@ class InfernoServerTest {
         String ok = xBody(1);
         return Stream.of(
                 Arguments.of("not JSON", "/v1/models/scale:predict", "{oops", 400, "request body is not valid JSON"),
+                // JSON has no NaN: the client is told how to write it, not which Jackson setting would allow it
+                Arguments.of("bare NaN", "/v1/models/scale:predict", xBody(1).replace("-1.0", "NaN"), 400,
+                        "request body is not valid JSON: bare NaN is not JSON; write NaN and the infinities as "
+                                + "strings: \"NaN\", \"Infinity\", \"-Infinity\" at line 1, column 73"),
+                Arguments.of("bare -Infinity", "/v1/models/scale:predict", xBody(1).replace("-1.0", "-Infinity"),
+                        400, "request body is not valid JSON: bare -Infinity is not JSON; write NaN and the"),
+                Arguments.of("a plus sign", "/v1/models/scale:predict", xBody(1).replace("-1.0", "+1.0"), 400,
+                        "request body is not valid JSON: Unexpected character ('+' (code 43)) in numeric value: "
+                                + "JSON spec does not allow numbers to have plus signs at line 1, column 71"),
+                Arguments.of("a comment", "/v1/models/scale:predict", "{/* no */}", 400,
+                        "request body is not valid JSON: Unexpected character ('/' (code 47)): maybe a "
+                                + "(non-standard) comment? at line 1, column 2"),
                 // three NUL bytes make Jackson read the body as UTF-32, whose reader fails with an IOException of
                 // its own (not a parse error): it was a 500 (found by HttpFuzzTest)
                 Arguments.of("UTF-32 that does not decode", "/v1/models/scale:predict", "\u0000\u0000\u0000{\"a\": 1}",
@@ -299,18 +329,5 @@ class InfernoServerTest {
                 "infer_queue_seconds_count{model=\"scale\"}", "infer_compute_seconds_count{model=\"scale\"}",
                 "infer_batch_size_count{model=\"scale\"}", "model_loaded{model=\"scale\",version=\"2\"} 1",
                 "ready 1", "state_store_healthy 1");
-    }
-
-    @Test
-    void theOpenApiDocumentListsExactlyTheRegisteredRoutes() {
-        JsonNode doc = json(http.get("/openapi.json"));
-        assertThat(doc.get("openapi").asText()).startsWith("3.");
-        Set<String> documented = new HashSet<>();
-        for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext(); ) {
-            Map.Entry<String, JsonNode> p = paths.next();
-            p.getValue().fieldNames().forEachRemaining(m -> documented.add(m.toUpperCase() + " " + p.getKey()));
-        }
-        assertThat(documented).containsExactlyInAnyOrderElementsOf(http.server.registeredRoutes());
-        assertThat(http.server.registeredRoutes()).containsExactlyInAnyOrderElementsOf(InfernoServer.ROUTES);
     }
 }

@@ -89,6 +89,11 @@ final class ServerHarness implements AutoCloseable {
     }
 
     HttpResponse<String> send(HttpRequest request) {
+        return send(client, request);
+    }
+
+    /** Sends a request with {@code client} and reads the answer as text. */
+    static HttpResponse<String> send(HttpClient client, HttpRequest request) {
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

@@ -7,6 +7,7 @@ import io.inferno.repository.TestRepository;
 import io.inferno.runtime.JarCompiler;
 import io.inferno.testing.Await;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,6 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerProcessIT {
     @TempDir
     Path repo;
+
+    @TempDir
+    Path logs; // beside the repository, which must hold models only
 
     static final String SLOW = """
             package com.acme;
@@ -63,19 +67,10 @@ class ServerProcessIT {
     void sigtermDrainsTheInFlightRequestThenExits() throws Exception {
         JarCompiler.compile(repo.resolve("slow/1/slow.jar"), Map.of("com.acme.Slow", SLOW));
         TestRepository.writeYaml(repo.resolve("slow/1"), TestModels.yaml("slow", 1, "com.acme.Slow", 8, 1));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         Path log = repo.resolve("server.log");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of("target", "inferno-server.jar").toAbsolutePath().toString());
-        pb.environment().put("REPO_ROOT", repo.toString());
-        pb.environment().put("PORT", Integer.toString(port));
-        pb.environment().put("GRPC_PORT", "0"); // never the default 8001, which another process may hold
-        pb.environment().put("HOST", "127.0.0.1");
+        ProcessBuilder pb = serverJar(port, log);
         pb.environment().put("ACCESS_LOG", "true");
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
         Process server = pb.start();
         HttpClient client = HttpClient.newHttpClient();
         URI base = URI.create("http://127.0.0.1:" + port);
@@ -105,6 +100,78 @@ class ServerProcessIT {
                     "\"msg\":\"stopped\"", "\"logger\":\"io.inferno.http.access\"", "\"route\":\"/v1/models/{name}:predict\"");
         } finally {
             server.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aPortInUseFailsStartupAtOnceBeforeAnyModelLoads() throws Exception {
+        JarCompiler.compile(repo.resolve("slow/1/slow.jar"), Map.of("com.acme.Slow", SLOW));
+        TestRepository.writeYaml(repo.resolve("slow/1"), TestModels.yaml("slow", 1, "com.acme.Slow", 8, 1));
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            Path log = logs.resolve("server.log");
+            Process server = serverJar(taken.getLocalPort(), log).start();
+            try {
+                assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(server.exitValue()).isEqualTo(1);
+                String output = Files.readString(log);
+                assertThat(output).contains("\"level\":\"ERROR\",\"logger\":\"io.inferno.http.Main\",\"msg\":\"cannot start: "
+                        + "port " + taken.getLocalPort() + " on 127.0.0.1 is already in use (PORT); stop the process "
+                        + "that holds it or choose another port\"}");
+                assertThat(output).doesNotContain("loading model", "\"stack\"", "Javalin");
+                assertThat(output.lines()).hasSize(2); // "starting with ..." and the error
+            } finally {
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * The first start of the jar as a new user runs it (no DJL variable set) over a TorchScript and an ONNX model:
+     * nothing but Inferno's own lines, no warning about CUDA drivers on this CPU-only host, no DJL debug lines.
+     */
+    @Test
+    void startupPrintsOnlyInfernosOwnLines() throws Exception {
+        ServerHarness.copy(Path.of("..", "models", "torchscript", "2"), repo.resolve("torchscript/2"));
+        ServerHarness.copy(Path.of("..", "models", "mlp_onnx", "1"), repo.resolve("mlp_onnx/1"));
+        int port = freePort();
+        Path log = logs.resolve("server.log");
+        Process server = serverJar(port, log).start();
+        try {
+            awaitReady(HttpClient.newHttpClient(), URI.create("http://127.0.0.1:" + port), server, log);
+            server.destroy();
+            assertThat(server.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            String output = Files.readString(log);
+            assertThat(output).contains("libtorch 2.7.1 started", "ONNX Runtime 1.21.1 started",
+                    "loaded model torchscript version 2", "loaded model mlp_onnx version 1");
+            assertThat(output.lines()).allSatisfy(line -> assertThat(line)
+                    .startsWith("{\"ts\":")
+                    .contains("\"logger\":\"io.inferno.")
+                    .doesNotContain("\"level\":\"WARN\"", "\"level\":\"ERROR\"", "\"level\":\"DEBUG\""));
+            assertThat(output).doesNotContainIgnoringCase("cuda driver").doesNotContain("telemetry");
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
+    /**
+     * {@code java -jar} of the server on {@code port} over {@code repo}, its output (both streams) to {@code log},
+     * with an environment as a new user has it: none of the test JVM's DJL settings.
+     */
+    private ProcessBuilder serverJar(int port, Path log) {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Path.of("target", "inferno-server.jar").toAbsolutePath().toString());
+        pb.environment().keySet().removeIf(name -> name.startsWith("DJL_") || name.equals("OPT_OUT_TRACKING"));
+        pb.environment().put("REPO_ROOT", repo.toString());
+        pb.environment().put("PORT", Integer.toString(port));
+        pb.environment().put("GRPC_PORT", "0"); // never the default 8001, which another process may hold
+        pb.environment().put("HOST", "127.0.0.1");
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        return pb;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
         }
     }
 

@@ -99,6 +99,11 @@ class ServerSettingsTest {
     static Stream<Arguments> invalid() {
         return Stream.of(
                 Arguments.of("DEVICE", "tpu", "DEVICE='tpu': invalid device 'tpu'; expected auto, cpu, cuda or cuda:N"),
+                Arguments.of("DEVICE", "gpu", "DEVICE='gpu': invalid device 'gpu'; expected auto, cpu, cuda or cuda:N "
+                        + "(N = 0, 1, ...)"),
+                Arguments.of("DEVICE", "cuda:+1", "DEVICE='cuda:+1': invalid device 'cuda:+1'; expected auto, cpu"),
+                Arguments.of("DEVICE", "cuda:01", "DEVICE='cuda:01': invalid device 'cuda:01'; expected auto, cpu"),
+                Arguments.of("DEVICE", "cuda:-1", "DEVICE='cuda:-1': invalid device 'cuda:-1'; expected auto, cpu"),
                 Arguments.of("PRELOAD", "maybe", "PRELOAD='maybe': must be true or false"),
                 Arguments.of("PORT", "70000", "PORT='70000': must be a whole number from 0 to 65535"),
                 Arguments.of("PORT", "http", "PORT='http'"),

@@ -69,6 +69,10 @@ final class OnnxEngine {
                 if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
                     throw new IllegalStateException("the ONNX runtime needs a little-endian platform");
                 }
+                // DJL offline (ONNX Runtime comes from its jar) and its usage reporting (a probe of the cloud
+                // metadata address) off, unless the user set DJL_OFFLINE / OPT_OUT_TRACKING or the properties
+                System.getProperties().putIfAbsent("ai.djl.offline", "true");
+                System.getProperties().putIfAbsent("OPT_OUT_TRACKING", "true");
                 Engine engine = Engine.getEngine("OnnxRuntime");
                 started = new OnnxEngine(engine, OrtEnvironment.getEnvironment());
             }

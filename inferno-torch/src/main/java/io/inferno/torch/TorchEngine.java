@@ -7,7 +7,9 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.inferno.runtime.Device;
 import io.inferno.runtime.RuntimeOptions;
 import java.nio.ByteOrder;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Properties;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,20 +20,30 @@ import org.slf4j.LoggerFactory;
  * <p>Everything here is process-wide, because libtorch's settings are:
  * <ul>
  *   <li><b>Threads.</b> Intra-op and inter-op thread counts from {@link RuntimeOptions} are applied by the first
- *       load that carries them, before its model runs; unset, libtorch's defaults stay (DJL's system properties
- *       {@code ai.djl.pytorch.num_threads} / {@code num_interop_threads} still work). Later, different requests are
+ *       load that carries them, before its model runs. When the first start leaves one unset, it is
+ *       {@value #DEFAULT_THREADS} ({@link #withThreadDefaults}): one core per batch, with concurrency coming from
+ *       {@code max_concurrency} and from batching (docs/performance.md, "Threads and concurrency", has the
+ *       measurements), unless DJL's system properties {@code ai.djl.pytorch.num_threads} /
+ *       {@code num_interop_threads} or {@code OMP_NUM_THREADS} set it. Later, different requests are
  *       logged and ignored: each thread picks up the intra-op count once, the first time it runs a parallel
  *       operator, and libtorch lets the inter-op count be set only once, before any inter-op work.
- *   <li><b>Graph optimizer.</b> The TorchScript profiling executor re-optimizes a graph for every new input shape
- *       (seconds each), which dynamic batching keeps triggering. Its switch is per thread in libtorch, so every
- *       thread that runs a model calls {@link #prepareThread()} first; it applies the switch once per thread: off,
- *       unless {@code -Dai.djl.pytorch.graph_optimizer=true}. (DJL's own handling lives in
- *       {@code PtSymbolBlock.forward(ParameterStore, ...)}, which the runtime does not use.)
+ *   <li><b>Graph optimizer.</b> On, unless {@code -Dai.djl.pytorch.graph_optimizer=false}. The TorchScript
+ *       profiling executor profiles a module's first run and optimizes on the next, which is slow once (55 to 180
+ *       ms on the sample classifier); models therefore ask the loader to warm them up at the batch sizes the
+ *       batcher forms ({@link TorchScriptModel#warmsUpBatchSizes()}), and no request meets that run. The optimized
+ *       plan belongs to the module, so a warm-up on the loading thread serves every thread. The switch itself is
+ *       per thread in libtorch, so every thread that runs a model calls {@link #prepareThread()} first; it applies
+ *       the switch once per thread. (DJL's own handling lives in {@code PtSymbolBlock.forward(ParameterStore,
+ *       ...)}, which the runtime does not use.)
  *   <li><b>Devices.</b> Whether this libtorch build has CUDA, and how many GPUs DJL sees, are read once.
  * </ul>
  */
 final class TorchEngine {
     static final String GRAPH_OPTIMIZER_PROPERTY = "ai.djl.pytorch.graph_optimizer";
+    static final String INTRA_OP_PROPERTY = "ai.djl.pytorch.num_threads";
+    static final String INTER_OP_PROPERTY = "ai.djl.pytorch.num_interop_threads";
+    /** Intra-op and inter-op threads when nothing sets them. */
+    static final int DEFAULT_THREADS = 1;
 
     private static final Logger log = LoggerFactory.getLogger(TorchEngine.class);
     private static final Object LOCK = new Object();
@@ -50,7 +62,7 @@ final class TorchEngine {
         this.version = engine.getVersion();
         this.cudaBuild = engine.hasCapability(StandardCapabilities.CUDA);
         this.gpuCount = cudaBuild ? engine.getGpuCount() : 0;
-        this.graphOptimizer = Boolean.getBoolean(GRAPH_OPTIMIZER_PROPERTY);
+        this.graphOptimizer = graphOptimizer(System.getProperty(GRAPH_OPTIMIZER_PROPERTY));
     }
 
     /**
@@ -65,17 +77,48 @@ final class TorchEngine {
                 if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
                     throw new IllegalStateException("the TorchScript runtime needs a little-endian platform");
                 }
+                quietDjl();
                 started = new TorchEngine(Engine.getEngine("PyTorch"));
-                started.applyThreads(options);
+                started.applyThreads(withThreadDefaults(options, System.getProperties(), System.getenv()));
                 log.info("libtorch {} started: {} build, {} GPU(s), intra-op threads {}, inter-op threads {}, "
                                 + "graph optimizer {}", started.version, started.cudaBuild ? "CUDA" : "CPU-only",
                         started.gpuCount, JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
-                        started.graphOptimizer ? "on" : "off on every thread that runs a model");
+                        started.graphOptimizer ? "on (models warm up at load)"
+                                : "off on every thread that runs a model");
             } else {
                 started.applyThreads(options);
             }
             return started;
         }
+    }
+
+    /**
+     * DJL offline (libtorch comes from the pytorch-native jar; nothing is downloaded) and its usage reporting off
+     * (its "call home" probes the cloud metadata address at start), unless the user chose otherwise: the
+     * environment variables {@code DJL_OFFLINE} and {@code OPT_OUT_TRACKING} win over these system properties, and
+     * properties already set stay. See docs/torchscript.md.
+     */
+    static void quietDjl() {
+        System.getProperties().putIfAbsent("ai.djl.offline", "true");
+        System.getProperties().putIfAbsent("OPT_OUT_TRACKING", "true");
+    }
+
+    /**
+     * {@code options} with each unset thread count set to {@value #DEFAULT_THREADS}, unless something libtorch or
+     * DJL reads sets it: {@code ai.djl.pytorch.num_threads} or {@code OMP_NUM_THREADS} for intra-op threads,
+     * {@code ai.djl.pytorch.num_interop_threads} for inter-op threads.
+     */
+    static RuntimeOptions withThreadDefaults(RuntimeOptions options, Properties properties, Map<String, String> env) {
+        OptionalInt intra = options.intraOpThreads();
+        if (intra.isEmpty() && properties.getProperty(INTRA_OP_PROPERTY) == null
+                && env.get("OMP_NUM_THREADS") == null) {
+            intra = OptionalInt.of(DEFAULT_THREADS);
+        }
+        OptionalInt inter = options.interOpThreads();
+        if (inter.isEmpty() && properties.getProperty(INTER_OP_PROPERTY) == null) {
+            inter = OptionalInt.of(DEFAULT_THREADS);
+        }
+        return new RuntimeOptions(options.device(), intra, inter);
     }
 
     // guarded by LOCK
@@ -111,6 +154,16 @@ final class TorchEngine {
             log.warn("libtorch {} threads stay at {}: {}", what, current, TorchErrors.reason(e));
             return current;
         }
+    }
+
+    /** The optimizer setting from the property's value: on unless it is {@code false} (any case). */
+    static boolean graphOptimizer(String property) {
+        return property == null || !property.trim().equalsIgnoreCase("false");
+    }
+
+    /** Whether libtorch's graph optimizer runs on the threads that run models. */
+    boolean graphOptimizer() {
+        return graphOptimizer;
     }
 
     /** Applies the graph-optimizer switch to the calling thread, once per thread. Call before running a model. */

@@ -206,6 +206,12 @@ final class TorchScriptModel implements Model {
         }
     }
 
+    /** With libtorch's graph optimizer on, its first optimized run is slow: the loader pays for it. */
+    @Override
+    public boolean warmsUpBatchSizes() {
+        return engine.graphOptimizer();
+    }
+
     /** Native arrays alive under this model's manager: its parameters plus any a batch failed to free. */
     int liveArrays() {
         return manager.getManagedArrays().size();

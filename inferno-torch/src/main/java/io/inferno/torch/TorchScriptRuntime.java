@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * what they allocated; the process stays usable.
  *
  * <p>libtorch starts with the first load (DJL extracts it from the pytorch-native jar into its cache,
- * {@code ~/.djl.ai} or {@code DJL_CACHE_DIR}; with {@code -Dai.djl.offline=true} it never downloads). Thread
+ * {@code ~/.djl.ai} or {@code DJL_CACHE_DIR}; DJL is kept offline, see {@code TorchEngine.quietDjl()}). Thread
  * settings from {@link io.inferno.runtime.RuntimeOptions} are process-wide and the first load's win.
  */
 public final class TorchScriptRuntime implements ModelRuntime {
@@ -93,7 +93,10 @@ public final class TorchScriptRuntime implements ModelRuntime {
             model.close();
             throw e;
         }
-        log.info("loaded {} from {} on {}", config.id(), file, device);
+        log.info("loaded {} from {} on {}: max_concurrency {}, max_batch_size {}, intra-op threads {}, inter-op threads"
+                + " {}, graph optimizer {}", config.id(), file, device, config.maxConcurrency(),
+                config.batching().maxBatchSize(), JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
+                engine.graphOptimizer() ? "on" : "off");
         return new TorchScriptModel(config.id(), file.getFileName().toString(), signature, model, engine);
     }
 

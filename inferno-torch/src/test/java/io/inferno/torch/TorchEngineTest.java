@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.pytorch.jni.JniUtils;
 import io.inferno.runtime.Device;
 import io.inferno.runtime.RuntimeOptions;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 class TorchEngineTest {
@@ -33,5 +35,38 @@ class TorchEngineTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("device cuda:0 requested but no CUDA GPU is available (DJL found 0 GPUs; "
                         + "this libtorch build is CPU-only");
+    }
+
+    @Test
+    void unsetThreadCountsDefaultToOneUnlessDjlOrOpenMpSetThem() {
+        Properties none = new Properties();
+        RuntimeOptions filled = TorchEngine.withThreadDefaults(RuntimeOptions.DEFAULTS, none, Map.of());
+        assertThat(filled.intraOpThreads()).hasValue(1);
+        assertThat(filled.interOpThreads()).hasValue(1);
+
+        RuntimeOptions requested = new RuntimeOptions(Device.AUTO, OptionalInt.of(3), OptionalInt.of(2));
+        assertThat(TorchEngine.withThreadDefaults(requested, none, Map.of())).isEqualTo(requested);
+
+        Properties djl = new Properties();
+        djl.setProperty("ai.djl.pytorch.num_threads", "4");
+        djl.setProperty("ai.djl.pytorch.num_interop_threads", "2");
+        RuntimeOptions left = TorchEngine.withThreadDefaults(RuntimeOptions.DEFAULTS, djl, Map.of());
+        assertThat(left.intraOpThreads()).isEmpty();
+        assertThat(left.interOpThreads()).isEmpty();
+
+        RuntimeOptions openMp = TorchEngine.withThreadDefaults(RuntimeOptions.DEFAULTS, none,
+                Map.of("OMP_NUM_THREADS", "2"));
+        assertThat(openMp.intraOpThreads()).isEmpty();
+        assertThat(openMp.interOpThreads()).hasValue(1);
+    }
+
+    @Test
+    void theGraphOptimizerIsOnUnlessThePropertySaysFalse() {
+        assertThat(TorchEngine.graphOptimizer(null)).isTrue();
+        assertThat(TorchEngine.graphOptimizer("true")).isTrue();
+        assertThat(TorchEngine.graphOptimizer("false")).isFalse();
+        assertThat(TorchEngine.graphOptimizer(" FALSE ")).isFalse();
+        // surefire sets no graph_optimizer property: the process runs with the default
+        assertThat(TorchEngine.start(RuntimeOptions.DEFAULTS).graphOptimizer()).isTrue();
     }
 }

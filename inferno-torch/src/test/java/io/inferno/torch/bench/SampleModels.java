@@ -20,10 +20,14 @@ final class SampleModels {
     private SampleModels() {}
 
     static Model load(String name, long version) {
+        return load(name, version, ONE_THREAD);
+    }
+
+    static Model load(String name, long version, RuntimeOptions options) {
         Path root = Path.of(System.getProperty("inferno.models", "../models"));
         ModelPackage p = new RepositoryScanner().scan(root).find(name, version)
                 .orElseThrow(() -> new IllegalStateException(name + ":" + version + " not found in " + root));
-        return new ModelLoader(Runtimes.discovered(SampleModels.class.getClassLoader()), ONE_THREAD)
+        return new ModelLoader(Runtimes.discovered(SampleModels.class.getClassLoader()), options)
                 .load(p.directory(), p.config());
     }
 
