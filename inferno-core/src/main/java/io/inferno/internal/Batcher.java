@@ -134,6 +134,14 @@ public final class Batcher {
     private final HashMap<Object, Group> groupsByKey = new HashMap<>();
     private int queued; // guarded by lock: live requests in groups
     private int running; // guarded by lock: batches handed to the executor and not finished
+    /**
+     * Guarded by lock: whether traffic is light, that is, the last batch to finish carried one request and nothing
+     * was queued when it finished (true until a batch finishes). Only then may a caller run a batch on its own
+     * thread: under load, a caller that found the batcher idle for a moment would run alone at once, and the
+     * requests right behind it would form smaller batches than they do when the batch goes to the executor
+     * (measured: 4.5 rather than 7.9 rows per batch and a quarter fewer requests per second at 32 connections).
+     */
+    private boolean lightLoad = true;
     private int arriving; // guarded by lock: announced requests not yet submitted
     private boolean closed; // guarded by lock
     private Scheduler.Cancellable wakeTimer; // guarded by lock: the latency timer, null when none is armed
@@ -431,7 +439,7 @@ public final class Batcher {
         }
         if (only != null) {
             Batch batch = only;
-            after.add(caller && settings.callerRunsWhenIdle ? () -> runHere(batch) : () -> start(batch));
+            after.add(caller && settings.callerRunsWhenIdle && lightLoad ? () -> runHere(batch) : () -> start(batch));
         }
     }
 
@@ -591,6 +599,7 @@ public final class Batcher {
         lock.lock();
         try {
             running--;
+            lightLoad = batch.members.size() == 1 && queued == 0;
             pump(after, false);
             checkDrained(drainedNow);
         } finally {

@@ -739,6 +739,27 @@ class BatcherTest {
     }
 
     @Test
+    void afterABatchOfSeveralRequestsALoneCallerHandsItsBatchToTheExecutorUntilTrafficIsLightAgain() {
+        Batcher b = callerRunsBatcher(8, 10, 1, executor);
+        var other = b.announce();
+        var first = submit(b, "k", 1);
+        var second = submit(b, "k", 2);
+        other.close(); // the batch of two runs here: traffic is not light
+        assertDoubled(first, 1);
+        assertDoubled(second, 2);
+        var lone = submit(b, "k", 3);
+        assertThat(lone).as("handed to the executor, so that the requests behind it can batch").isNotDone();
+        assertThat(executor.queued()).isEqualTo(1);
+        executor.runAll(); // a batch of one that left nothing queued: traffic is light again
+        assertDoubled(lone, 3);
+        var next = submit(b, "k", 4);
+        assertThat(next).as("runs on its caller's thread again").isDone();
+        assertDoubled(next, 4);
+        assertThat(model.threads.get(model.threads.size() - 1)).isSameAs(Thread.currentThread());
+        assertThat(events).containsExactly("batch 2/2", "batch 1/1", "batch 1/1");
+    }
+
+    @Test
     void theCallerWhoseArrivalCompletesABatchRunsItAndIsolatesAPoisonRequestThere() {
         Batcher b = callerRunsBatcher(8, 50, 1, executor);
         var requests = new ArrayList<CompletableFuture<Map<String, Tensor>>>();
