@@ -121,6 +121,8 @@ raw_cells() {
 # (bench/server.sh) sets its own exit trap, replaced here once it is up.
 # shellcheck source=bench/server.sh
 SKIP_BUILD=1 source bench/server.sh
+require_free_port "$BARE_PORT" "the bare endpoint, BARE_PORT"
+require_free_port "$PY_PORT" "the Python server, PY_PORT"
 start_server "$OUT/inferno.log"
 pids=("$server")
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done' EXIT
@@ -134,7 +136,8 @@ python=off
 if [[ -d $PYREF_DIR ]] && /usr/bin/python3 -c 'import fastapi, uvicorn, pydantic, torch' 2>/dev/null; then
   # only the model the comparison uses: the server loads every directory it finds as TorchScript
   mkdir -p "$OUT/pyref-models" && ln -sfn "$PWD/models/torchscript" "$OUT/pyref-models/torchscript"
-  (cd "$PYREF_DIR" && MODELS_DIR="$OLDPWD/$OUT/pyref-models" THREADS=1 exec /usr/bin/python3 -m uvicorn server:app \
+  pyref_models=$(realpath "$OUT/pyref-models") # OUT may be relative or absolute
+  (cd "$PYREF_DIR" && MODELS_DIR="$pyref_models" THREADS=1 exec /usr/bin/python3 -m uvicorn server:app \
     --host 127.0.0.1 --port "$PY_PORT" --log-level warning) > "$OUT/python.log" 2>&1 &
   pids+=($!)
   py_up() { curl -fsS -X POST -H 'Content-Type: application/json' --data @bench/torchscript-body.json \

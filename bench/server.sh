@@ -1,8 +1,18 @@
 # Sourced by the bench scripts: builds the jars (unless SKIP_BUILD=1) and starts the server on the sample models on
 # $PORT, with gRPC on $GRPC_PORT (default off), logging to the file given as $1; returns once it is ready and stops
 # it when the calling script exits. Sets $server to its pid.
+# require_free_port PORT WHAT: stops the script when something already listens on PORT, so that a leftover server
+# is never measured in place of the one this script starts.
+require_free_port() {
+  if (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; then
+    echo "port $1 ($2) is already in use: stop what listens there or choose another port" >&2
+    exit 1
+  fi
+}
+
 start_server() {
   local log=$1
+  require_free_port "$PORT" "Inferno, PORT"
   if [[ "${SKIP_BUILD:-}" != "1" ]]; then
     mvn -B -q package -DskipTests
   fi
