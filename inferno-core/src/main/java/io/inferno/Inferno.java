@@ -139,9 +139,10 @@ public final class Inferno implements ModelService, AutoCloseable {
      * signature), {@link ModelNotFoundException}, {@link OverloadedException} (queue full or shutting down),
      * {@link DeadlineExceededException} (waited longer than its timeout) or {@link ModelExecutionException}.
      *
-     * <p>Threads: when the model's batcher is idle (no batch running or forming, nothing queued), the model runs on
-     * the calling thread and the returned future is already complete; otherwise the batch runs on the batch
-     * executor, and the future completes there, so keep its continuations short (see docs/engine.md, threads).
+     * <p>Threads: when the model's batcher is idle (no batch running or forming, nothing queued) and traffic is light
+     * (its last batch carried one request), the model runs on the calling thread and the returned future is
+     * already complete; otherwise the batch runs on the batch executor, and the future completes there, so keep its
+     * continuations short (see docs/engine.md, threads).
      */
     @Override
     public CompletableFuture<Prediction> predict(PredictRequest request) {
@@ -587,8 +588,8 @@ public final class Inferno implements ModelService, AutoCloseable {
         }
 
         /**
-         * Scans the repository and starts loading (with preload on, unless {@link #startOnBuild} is off). A model that fails to load is reported by
-         * {@link Inferno#models()}; it never stops the others.
+         * Scans the repository and starts loading (with preload on, unless {@link #startOnBuild} is off). A model
+         * that fails to load is reported by {@link Inferno#models()}; it never stops the others.
          *
          * @throws IllegalArgumentException when the repository is not set or is not a directory
          */

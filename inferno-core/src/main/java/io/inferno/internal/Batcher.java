@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * <h2>The caller's thread</h2>
  * With {@link Settings#callerRunsWhenIdle}, a batch that a caller's own call dispatches ({@link #submit}, or
  * {@link Arrival#close}) runs on that caller's thread, with no hand-off, when the batcher is otherwise idle: it is
- * the only batch that call dispatches, no other batch is running and nothing is left queued. It takes a slot like
+ * the only batch that call dispatches, no other batch is running, nothing is left queued, and traffic is light (the
+ * last batch to finish carried one request and left nothing queued: under load, a lone caller running at once
+ * would make the batches behind it smaller). It takes a slot like
  * any batch, so {@code maxConcurrency} still bounds the runs at once, and a drain waits for it; bisection, metrics
  * and the answers are the same. {@link #submit} then returns a future that is already complete. In every other case
  * (a batch forming, a slot busy, requests queued, a timer or a finishing batch dispatching) the batch goes to the

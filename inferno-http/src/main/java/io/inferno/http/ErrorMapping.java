@@ -26,7 +26,8 @@ import org.eclipse.jetty.http.HttpStatus;
  * The one place where failures become HTTP statuses and error bodies. Every error body is
  * {@code {"detail": "..."}} ({@link #body}), including Jetty's own ({@link JsonErrorHandler}), with the list of
  * {@code "problems"} beside it for an {@link InvalidInputException} (so a client gets each problem back as it
- * was, whatever characters it holds), except under {@code /v2}, the Open Inference Protocol's routes ({@link OpenInferenceRoutes}), whose errors are that
+ * was, whatever characters it holds), except under {@code /v2}, the Open Inference Protocol's routes
+ * ({@link OpenInferenceRoutes}), whose errors are that
  * protocol's {@code {"error": "..."}} and whose invalid requests are 400 where the native API says 422
  * ({@link Dialect}). The dialect follows the path, so failures raised before a route runs (a body refused while
  * it arrived, no such route) answer in the shape the client expects too.
