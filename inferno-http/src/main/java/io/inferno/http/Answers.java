@@ -20,9 +20,11 @@ import java.util.function.BiFunction;
  * encodings, and the next batch with it; so in that case the batch thread only hands the answer to an HTTP
  * thread, which encodes and writes it (in parallel with the other callers' threads).
  *
- * <p>The routes submit a prediction from inside Javalin's {@code ctx.future} supplier, which Javalin calls on the
- * request's thread once the request is asynchronous, so both cases answer through the same asynchronous response.
- * Jetty's servlet layer ignores idle timeouts while a request is being handled or waits asynchronously, so neither
+ * <p>The routes submit a prediction on the request's thread. An answer that is complete when {@code predict}
+ * returns is written right away, as a synchronous response: Javalin's asynchronous path (start, future stages,
+ * complete) cost about a tenth of a request to the smallest model at one connection. Otherwise the request becomes
+ * asynchronous ({@code ctx.future}) and the answer's continuation is attached inside the future's supplier, which
+ * Javalin calls once the request is asynchronous, so an answer never races the switch. Jetty's servlet layer ignores idle timeouts while a request is being handled or waits asynchronously, so neither
  * a model running on the request's thread nor one running on a batch thread is cut by it. A drain ends when every
  * prediction is answered, possibly before its answer is written: the server's stop waits for the requests in
  * flight (Jetty's {@code GracefulHandler}).
@@ -45,34 +47,41 @@ final class Answers {
 
     /**
      * A predict route: announces the request to the model (so a forming batch waits for it, docs/engine.md), decodes
-     * its body, then submits it with its announcement once the request is asynchronous, on this thread, and
-     * answers it as {@link #answer} says; failures go to {@code error}.
+     * its body, then submits it with its announcement, on this thread. When the prediction is complete already (the
+     * batcher was idle and ran the model on this thread, or refused the request) it is answered right here, as a
+     * plain synchronous request; otherwise the request becomes asynchronous and is answered as {@link #answer}
+     * says. Failures go to {@code error}.
      */
     static <B> void predict(Context ctx, Inferno inferno, String model, OptionalLong version, Executor httpThreads,
             BiConsumer<Context, Throwable> error, Decoder<B> decoder, Responder<B> responder) throws IOException {
         Inferno.Announcement announced = inferno.announce(model, version);
+        CompletableFuture<Prediction> result;
         Decoded<B> decoded;
-        try {
+        try (announced) {
             decoded = decoder.decode();
-        } catch (IOException | RuntimeException e) {
-            announced.close();
-            throw e;
+            result = inferno.predict(decoded.request(), announced);
         }
-        ctx.future(() -> {
-            try (announced) {
-                return answer(inferno.predict(decoded.request(), announced), httpThreads, (prediction, failure) -> {
-                    if (failure != null) {
-                        error.accept(ctx, failure);
-                        return;
-                    }
-                    try {
-                        responder.respond(decoded.body(), prediction);
-                    } catch (IOException | RuntimeException e) {
-                        error.accept(ctx, e);
-                    }
-                });
+        BiConsumer<Prediction, Throwable> respond = (prediction, failure) -> {
+            if (failure != null) {
+                error.accept(ctx, failure);
+                return;
             }
-        });
+            try {
+                responder.respond(decoded.body(), prediction);
+            } catch (IOException | RuntimeException e) {
+                error.accept(ctx, e);
+            }
+        };
+        if (result.isDone()) {
+            // no asynchronous machinery for an answer that is here already (the common case at light load)
+            result.handle((prediction, failure) -> {
+                respond.accept(prediction, failure);
+                return null;
+            });
+        } else {
+            // the continuation is attached once the request is asynchronous, so it never writes before that
+            ctx.future(() -> answer(result, httpThreads, respond));
+        }
     }
 
     /**
