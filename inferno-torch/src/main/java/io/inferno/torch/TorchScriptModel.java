@@ -27,9 +27,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One loaded TorchScript module, run one batch per {@link #predict} call, from any number of threads at once.
  *
  * <p>Concurrency: a call shares nothing mutable with other calls. It opens its own {@link NDManager} under the
- * model's manager, which owns every native array of the batch (inputs, outputs, device copies) and is closed when
- * the call returns or throws, so nothing survives a batch; the {@link IValue}s that carry arguments and results are
- * closed by the call too. The loaded module is shared: libtorch runs one module's {@code forward} from several
+ * model's manager, which owns every native array of the batch (outputs, device copies, large inputs) and is closed
+ * when the call returns or throws; the {@link IValue}s that carry arguments and results are closed by the call too.
+ * Small host inputs are written into tensors kept from one batch to the next ({@link InputTensors}): a call
+ * borrows a set of them for its duration, so no two calls share one, and {@link #close} frees them. The loaded module is shared: libtorch runs one module's {@code forward} from several
  * threads at once, and DJL's manager tree is concurrent. The graph-optimizer switch is applied per thread (see
  * {@link TorchEngine#prepareThread}). Only {@link #close} changes state, and the engine calls it after the last
  * {@link #predict}.
@@ -48,6 +49,7 @@ final class TorchScriptModel implements Model {
     private final PtSymbolBlock module;
     private final PtNDManager manager;
     private final TorchEngine engine;
+    private final InputTensors inputTensors;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     TorchScriptModel(String id, String fileName, Signature signature, ai.djl.Model model, TorchEngine engine) {
@@ -58,6 +60,7 @@ final class TorchScriptModel implements Model {
         this.module = (PtSymbolBlock) model.getBlock();
         this.manager = (PtNDManager) model.getNDManager();
         this.engine = engine;
+        this.inputTensors = new InputTensors(manager);
     }
 
     @Override
@@ -66,17 +69,27 @@ final class TorchScriptModel implements Model {
             throw new IllegalStateException("model " + id + " is closed");
         }
         engine.prepareThread();
-        try (PtNDManager batch = manager.newSubManager(manager.getDevice())) {
+        try (PtNDManager batch = manager.newSubManager(manager.getDevice());
+                InputTensors.Lease kept = inputTensors.borrow()) {
             List<IValue> arguments = new ArrayList<>(inputs.size());
+            List<IValue> owned = new ArrayList<>(inputs.size()); // the arguments this call closes
             try {
                 for (String name : positional(inputs)) {
-                    arguments.add(IValue.from(toNative(batch, name, inputs.get(name))));
+                    Tensor t = inputs.get(name);
+                    DataType type = TorchTypes.toDjl(t.dtype()).orElseThrow(() -> new InvalidInputException(
+                            TorchTypes.unsupported("input '" + name + "'", t.dtype())));
+                    IValue value = batch.getDevice().isGpu() ? null : kept.fill(name, t, type);
+                    if (value == null) {
+                        value = IValue.from(toNative(batch, t, type));
+                        owned.add(value);
+                    }
+                    arguments.add(value);
                 }
                 try (IValue result = forward(arguments)) {
                     return outputs(result, batch);
                 }
             } finally {
-                arguments.forEach(IValue::close);
+                owned.forEach(IValue::close);
             }
         }
     }
@@ -109,12 +122,11 @@ final class TorchScriptModel implements Model {
     /**
      * One copy: libtorch allocates the tensor on the host and the bytes go straight into its memory, which the
      * batch's manager frees deterministically (no direct buffer waiting for the garbage collector). On a GPU,
-     * libtorch then copies it to the device.
+     * libtorch then copies it to the device. Small host inputs skip the allocation: {@link InputTensors}. The type
+     * comes from {@link TorchTypes#toDjl}, checked first: DJL's native layer aborts the process on a type it cannot
+     * create.
      */
-    private static PtNDArray toNative(PtNDManager batch, String name, Tensor t) {
-        // never hand DJL a type it cannot create: its native layer would abort the process
-        DataType type = TorchTypes.toDjl(t.dtype()).orElseThrow(
-                () -> new InvalidInputException(TorchTypes.unsupported("input '" + name + "'", t.dtype())));
+    private static PtNDArray toNative(PtNDManager batch, Tensor t, DataType type) {
         PtNDArray host = JniUtils.createEmptyNdArray(batch, new ai.djl.ndarray.types.Shape(t.shape().dims()), type,
                 ai.djl.Device.cpu(), SparseFormat.DENSE);
         if (t.byteSize() > 0) {
@@ -212,9 +224,17 @@ final class TorchScriptModel implements Model {
         return engine.graphOptimizer();
     }
 
-    /** Native arrays alive under this model's manager: its parameters plus any a batch failed to free. */
+    /**
+     * Native arrays alive under this model's manager: its parameters, the inputs kept between batches
+     * ({@link #keptInputs}), plus any a batch failed to free.
+     */
     int liveArrays() {
         return manager.getManagedArrays().size();
+    }
+
+    /** Input tensors kept between batches by the leases not in use ({@link InputTensors}). */
+    int keptInputs() {
+        return inputTensors.kept();
     }
 
     /** Native arrays alive in the whole process, under DJL's system manager. */
@@ -231,6 +251,7 @@ final class TorchScriptModel implements Model {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            inputTensors.close();
             model.close();
         }
     }
