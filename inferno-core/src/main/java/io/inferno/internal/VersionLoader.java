@@ -54,7 +54,7 @@ public final class VersionLoader {
             ModelConfig c = pkg.config();
             return new Batcher(c.id(), model, new Batcher.Settings(c.batching().maxBatchSize(),
                     TimeUnit.MILLISECONDS.toNanos(c.batching().maxBatchLatencyMs()), c.batching().maxQueueSize(),
-                    c.maxConcurrency(), true), ticker, scheduler, batchExecutor,
+                    c.maxConcurrency(), true, true), ticker, scheduler, batchExecutor,
                     metrics.listener(c.name(), c.version()));
         }, metrics);
     }

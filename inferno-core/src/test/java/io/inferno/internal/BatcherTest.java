@@ -28,6 +28,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -682,6 +683,67 @@ class BatcherTest {
         first.whenComplete((r, t) -> startedWhenAnswered.add(executor.queued()));
         executor.runNext();
         assertThat(startedWhenAnswered).containsExactly(1);
+    }
+
+    /** A batcher whose executor threads run the next batch themselves (and idle callers theirs, if asked). */
+    private Batcher continuingBatcher(int maxBatchSize, long latencyMs, int concurrency, boolean callerRuns) {
+        return batcher(new Batcher.Settings(maxBatchSize, MILLISECONDS.toNanos(latencyMs), 100, concurrency,
+                callerRuns, true), executor);
+    }
+
+    @Test
+    void anExecutorThreadAnswersItsBatchThenRunsTheNextOneItself() {
+        Batcher b = continuingBatcher(8, 50, 1, false);
+        var first = submit(b, "k", 1);
+        var second = submit(b, "k", 2); // the slot is busy: queued
+        var third = submit(b, "k", 3);
+        List<Integer> batchesWhenFirstAnswered = new ArrayList<>();
+        first.whenComplete((r, t) -> batchesWhenFirstAnswered.add(model.batches.size()));
+        assertThat(executor.queued()).isEqualTo(1);
+
+        executor.runNext();
+
+        assertThat(batchesWhenFirstAnswered).as("answered before the next batch ran").containsExactly(1);
+        assertThat(events).containsExactly("batch 1/1", "batch 2/2");
+        assertThat(model.threads).as("both batches on the one executor thread").hasSize(2)
+                .allMatch(t -> t == model.threads.get(0));
+        assertThat(executor.queued()).as("nothing handed over").isZero();
+        assertThat(y(second)).containsExactly(4, 5);
+        assertThat(y(third)).containsExactly(6, 7);
+        assertThat(b.drain()).isDone();
+    }
+
+    @Test
+    void aCallersThreadNeverRunsMoreThanItsOwnBatch() {
+        Batcher b = continuingBatcher(8, 50, 1, true);
+        AtomicReference<CompletableFuture<Map<String, Tensor>>> queued = new AtomicReference<>();
+        model.duringRun = () -> {
+            if (model.batches.size() == 1) {
+                queued.set(submit(b, "k", 2)); // arrives while the caller's batch runs
+            }
+        };
+        var own = submit(b, "k", 1); // idle: runs on this thread
+        assertThat(own).isDone();
+        assertThat(model.batches).as("only its own batch ran here").hasSize(1);
+        assertThat(executor.queued()).as("the next batch went to the executor").isEqualTo(1);
+        executor.runAll();
+        assertThat(y(queued.get())).containsExactly(4, 5);
+    }
+
+    @Test
+    void withSeveralSlotsOnlyTheFirstNextBatchContinuesOnTheThread() {
+        Batcher b = continuingBatcher(2, 50, 2, false);
+        submit(b, "a", 1, 1); // full: dispatched to the executor
+        submit(b, "b", 2, 2); // full: the second slot
+        submit(b, "a", 3, 3); // both slots busy: queued
+        submit(b, "b", 4, 4);
+        assertThat(executor.queued()).isEqualTo(2);
+        executor.runNext(); // frees one slot: "a" 3 continues on this thread, then "b" 4 after it
+        assertThat(model.batches).hasSize(3);
+        assertThat(executor.queued()).as("the other slot's batch still waits for its thread").isEqualTo(1);
+        executor.runAll();
+        assertThat(model.batches).hasSize(4);
+        assertThat(b.drain()).isDone();
     }
 
     @Test
