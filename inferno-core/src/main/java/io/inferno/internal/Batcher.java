@@ -97,14 +97,15 @@ import org.slf4j.LoggerFactory;
  * executor thread runs on that thread once it has answered its own callers: under load the model keeps running on
  * one executor thread that does not sleep between batches, instead of each batch waking another executor thread
  * for the next. Measured, not a detail: right after its thread slept, a libtorch call on the smallest sample model
- * cost 47 µs against 11 µs back to back, and the server did 16 to 29% more requests per second at 32 connections,
- * and 8 to 13% more rows per second on the classifier at 64 connections, with this than with a hand-off
- * (docs/performance.md). So a caller's synchronous continuation runs before the next batch starts: keep heavy work
- * off it ({@code thenApplyAsync}), as the HTTP and gRPC servers do. Further batches dispatched at the same moment
- * (with {@code maxConcurrency} above 1) go to the executor before the answers, and so does every batch dispatched
- * when a caller's thread, a timer or a drain finishes or dispatches one, so that a caller's {@code predict} never
- * runs more than its own batch. Without the setting every batch goes to the executor before the finished one is
- * answered. A searched batch answers most of its callers during the search, before it finishes.
+ * cost 47 µs against 11 µs back to back, and the server did 11 to 15% more rows per second on the classifier at 64
+ * connections with this than with a hand-off (three interleaved rounds; 9 to 20% in another run), while the
+ * smallest model at 32 connections moved within the noise (docs/performance.md). So a caller's synchronous
+ * continuation runs before the next batch starts: keep heavy work off it ({@code thenApplyAsync}), as the HTTP and
+ * gRPC servers do. Further batches dispatched at the same moment (with {@code maxConcurrency} above 1) go to the
+ * executor before the answers, and so does every batch dispatched when a caller's thread, a timer or a drain
+ * finishes or dispatches one, so that a caller's {@code predict} never runs more than its own batch. Without the
+ * setting every batch goes to the executor before the finished one is answered. A searched batch answers most of
+ * its callers during the search, before it finishes.
  */
 public final class Batcher {
     private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
@@ -439,7 +440,7 @@ public final class Batcher {
         pump(after, caller, null);
     }
 
-    /** As {@link #pump(List, boolean)}; with {@code toStart}, the batches to start go there instead of {@code after}. */
+    /** As {@link #pump(List, boolean)}; with {@code toStart}, batches to start go there, not to {@code after}. */
     private void pump(List<Runnable> after, boolean caller, List<Batch> toStart) {
         long now = ticker.read();
         boolean moreExpected = arriving > 0 && !closed;

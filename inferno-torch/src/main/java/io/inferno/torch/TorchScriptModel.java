@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * model's manager, which owns every native array of the batch (outputs, device copies, large inputs) and is closed
  * when the call returns or throws; the {@link IValue}s that carry arguments and results are closed by the call too.
  * Small host inputs are written into tensors kept from one batch to the next ({@link InputTensors}): a call
- * borrows a set of them for its duration, so no two calls share one, and {@link #close} frees them. The loaded module is shared: libtorch runs one module's {@code forward} from several
- * threads at once, and DJL's manager tree is concurrent. The graph-optimizer switch is applied per thread (see
+ * borrows a set of them for its duration, so no two calls share one, and {@link #close} frees them. The loaded
+ * module is shared: libtorch runs one module's {@code forward} from several threads at once, and DJL's manager
+ * tree is concurrent. The graph-optimizer switch is applied per thread (see
  * {@link TorchEngine#prepareThread}). Only {@link #close} changes state, and the engine calls it after the last
  * {@link #predict}.
  *
