@@ -687,7 +687,7 @@ public final class Batcher {
             runAll(drainedNow);
         } catch (Throwable t) {
             if (next != null) {
-                start(next); // a caller's continuation threw an Error here: the next batch must still run
+                start(next); // an Error from the listener or a callback: the next batch must still run
             }
             throw t;
         }

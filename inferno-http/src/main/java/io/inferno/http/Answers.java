@@ -75,10 +75,7 @@ final class Answers {
         };
         if (result.isDone()) {
             // no asynchronous machinery for an answer that is here already (the common case at light load)
-            result.handle((prediction, failure) -> {
-                respond.accept(prediction, failure);
-                return null;
-            });
+            answer(result, httpThreads, respond);
         } else {
             // the continuation is attached once the request is asynchronous, so it never writes before that
             ctx.future(() -> answer(result, httpThreads, respond));
