@@ -41,6 +41,9 @@ final class Answers {
         Decoded<B> decode() throws IOException;
     }
 
+    /** A submitted prediction: the decoded body, which the answer may need, and the prediction's future. */
+    record Submitted<B>(B body, CompletableFuture<Prediction> result) {}
+
     /** Writes a route's answer to a prediction. */
     interface Responder<B> {
         void respond(B body, Prediction prediction) throws IOException;
@@ -55,20 +58,15 @@ final class Answers {
      */
     static <B> void predict(Context ctx, Inferno inferno, String model, OptionalLong version, Executor httpThreads,
             BiConsumer<Context, Throwable> error, Decoder<B> decoder, Responder<B> responder) throws IOException {
-        Inferno.Announcement announced = inferno.announce(model, version);
-        CompletableFuture<Prediction> result;
-        Decoded<B> decoded;
-        try (announced) {
-            decoded = decoder.decode();
-            result = inferno.predict(decoded.request(), announced);
-        }
+        Submitted<B> submitted = submit(inferno, model, version, decoder);
+        CompletableFuture<Prediction> result = submitted.result();
         BiConsumer<Prediction, Throwable> respond = (prediction, failure) -> {
             if (failure != null) {
                 error.accept(ctx, failure);
                 return;
             }
             try {
-                responder.respond(decoded.body(), prediction);
+                responder.respond(submitted.body(), prediction);
             } catch (IOException | RuntimeException e) {
                 error.accept(ctx, e);
             }
@@ -79,6 +77,19 @@ final class Answers {
         } else {
             // the continuation is attached once the request is asynchronous, so it never writes before that
             ctx.future(() -> answer(result, httpThreads, respond));
+        }
+    }
+
+    /**
+     * Announces a request to the model (so a forming batch waits for it, docs/engine.md), decodes its body, then
+     * submits it with its announcement, on this thread; the announcement is closed whatever happens.
+     */
+    static <B> Submitted<B> submit(Inferno inferno, String model, OptionalLong version, Decoder<B> decoder)
+            throws IOException {
+        Inferno.Announcement announced = inferno.announce(model, version);
+        try (announced) {
+            Decoded<B> decoded = decoder.decode();
+            return new Submitted<>(decoded.body(), inferno.predict(decoded.request(), announced));
         }
     }
 

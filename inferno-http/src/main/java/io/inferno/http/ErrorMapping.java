@@ -21,6 +21,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place where failures become HTTP statuses and error bodies. Every error body is
@@ -101,7 +103,24 @@ final class ErrorMapping {
         }
     }
 
+    /** Failures are logged under the server's name, whichever route answered them. */
+    private static final Logger LOG = LoggerFactory.getLogger(InfernoServer.class);
+
     private ErrorMapping() {}
+
+    /**
+     * Logs a failure as its mapping says, in the request's log context: a bug as an ERROR with its stack trace, a
+     * model's failure (500) as a WARN with the model's message, a client's mistake not at all.
+     */
+    static void log(Mapped m, Throwable failure, RequestLog.Entry entry) {
+        if (m.bug()) {
+            RequestLog.withContext(entry, m.status(), null, () -> LOG.error("unexpected failure on {} {}",
+                    entry.method(), entry.path(), unwrap(failure)));
+        } else if (m.status() == 500) {
+            RequestLog.withContext(entry, m.status(), null,
+                    () -> LOG.warn("model failed: {}", ClientText.truncate(m.detail(), MAX_DETAIL_CHARS)));
+        }
+    }
 
     /** Maps a failure for a route of {@code dialect}. */
     static Mapped map(Throwable failure, String requestId, Dialect dialect) {

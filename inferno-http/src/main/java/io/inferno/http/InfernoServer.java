@@ -8,7 +8,6 @@ import io.inferno.ModelStatus;
 import io.inferno.OverloadedException;
 import io.inferno.PredictRequest;
 import io.inferno.codec.Codec;
-import io.inferno.text.ClientText;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.util.JavalinBindException;
@@ -108,6 +107,9 @@ public final class InfernoServer implements AutoCloseable {
             // in front of Javalin's servlet: bodies are read without a thread (RequestIntake), and before that
             // the exchanges on each connection are counted for the header deadline (HeaderDeadline)
             config.jetty.modifyServer(server -> {
+                // the native predict routes, in front of the servlet and behind the intake (PredictRoutes)
+                server.insertHandler(new PredictRoutes(inferno, httpThreads, this::admit, () -> shuttingDown,
+                        metrics, requestLog));
                 server.insertHandler(new RequestIntake(settings.maxRequestBytes(), budget,
                         settings.minRequestDataRate(), settings.requestRateWindow(), settings.idleTimeout()).handler());
                 server.insertHandler(headerDeadline);
@@ -124,9 +126,9 @@ public final class InfernoServer implements AutoCloseable {
                     ctx.header("Connection", "close"); // a keep-alive client must not reuse a connection about to go
                 }
             });
-            config.routes.post("/v1/models/{name}:predict", ctx -> predict(ctx, OptionalLong.empty()));
-            config.routes.post("/v1/models/{name}/versions/{version}:predict",
-                    ctx -> predict(ctx, OptionalLong.of(version(ctx.pathParam("version")))));
+            // served by PredictRoutes before Javalin sees them; registered for the 405s' Allow and the route list
+            config.routes.post(PredictRoutes.ROUTE, InfernoServer::servedInFront);
+            config.routes.post(PredictRoutes.VERSION_ROUTE, InfernoServer::servedInFront);
             config.routes.get("/v1/models", this::listModels);
             config.routes.get("/v1/models/{name}", ctx -> describe(ctx, OptionalLong.empty()));
             config.routes.get("/v1/models/{name}/versions/{version}",
@@ -283,7 +285,7 @@ public final class InfernoServer implements AutoCloseable {
         String model = RequestLog.model(ctx);
         int status = ctx.statusCode();
         metrics.count(model == null ? "" : inferno.metricsLabel(model), route, status);
-        requestLog.access(ctx, route, status, millis);
+        requestLog.access(RequestLog.entry(ctx, route), status, millis);
     }
 
     // ---- responses
@@ -317,14 +319,7 @@ public final class InfernoServer implements AutoCloseable {
 
     private void error(Context ctx, Throwable failure) {
         ErrorMapping.Mapped m = ErrorMapping.map(failure, RequestLog.requestId(ctx), dialect(ctx));
-        if (m.bug()) {
-            RequestLog.withContext(ctx, RequestLog.routeOf(ctx), m.status(), null,
-                    () -> LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(),
-                            ErrorMapping.unwrap(failure)));
-        } else if (m.status() == 500) {
-            RequestLog.withContext(ctx, RequestLog.routeOf(ctx), m.status(), null,
-                    () -> LOG.warn("model failed: {}", ClientText.truncate(m.detail(), ErrorMapping.MAX_DETAIL_CHARS)));
-        }
+        ErrorMapping.log(m, failure, RequestLog.entry(ctx, RequestLog.routeOf(ctx)));
         if (m.retryAfter()) {
             ctx.header("Retry-After", Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
         }
@@ -382,37 +377,8 @@ public final class InfernoServer implements AutoCloseable {
         }
     }
 
-    private void predict(Context ctx, OptionalLong version) throws IOException {
-        String name = ctx.pathParam("name");
-        RequestLog.model(ctx, name);
-        admit(name, version);
-        ReceivedBody received = ReceivedBody.of(ctx.req());
-        Answers.predict(ctx, inferno, name, version, httpThreads, this::error, () -> {
-            Bodies.Predict body = Bodies.readPredict(received.bytes(), received.length());
-            received.hold(Bodies.byteSize(body.inputs().values()));
-            PredictRequest.Builder b = PredictRequest.builder(name).inputs(body.inputs());
-            version.ifPresent(b::version);
-            body.outputs().ifPresent(b::outputs);
-            body.timeoutMs().ifPresent(ms -> b.timeout(Duration.ofMillis(ms)));
-            return new Answers.Decoded<>(body, b.build());
-        }, (body, prediction) -> {
-            RequestLog.version(ctx, prediction.version());
-            Codec codec = body.codec().orElseGet(() -> defaultCodec(name, prediction.version()));
-            received.count(Bodies.byteSize(prediction.outputs().values()));
-            byte[] answer = Bodies.prediction(prediction.model(), prediction.version(), prediction.outputs(), codec);
-            received.count(answer.length);
-            ctx.status(200).contentType(JSON_TYPE).result(answer);
-        });
-    }
-
-    private Codec defaultCodec(String name, long version) {
-        try {
-            // the version just answered, so it is loaded and this completes at once
-            ModelDescription d = inferno.describe(name, OptionalLong.of(version)).getNow(null);
-            return d == null ? Codec.JSON : d.defaultCodec();
-        } catch (RuntimeException unloadedMeanwhile) {
-            return Codec.JSON;
-        }
+    private static void servedInFront(Context ctx) {
+        throw new IllegalStateException("POST " + ctx.path() + " reached Javalin: PredictRoutes serves it in front");
     }
 
     private void listModels(Context ctx) throws IOException {

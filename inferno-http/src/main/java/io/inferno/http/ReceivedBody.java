@@ -44,6 +44,11 @@ final class ReceivedBody {
         return request.getAttribute(ATTRIBUTE) instanceof ReceivedBody b ? b : NONE;
     }
 
+    /** The same, for a request handled in Jetty's core API, in front of the servlet ({@link PredictRoutes}). */
+    static ReceivedBody of(org.eclipse.jetty.server.Request request) {
+        return request.getAttribute(ATTRIBUTE) instanceof ReceivedBody b ? b : NONE;
+    }
+
     /**
      * The body's bytes, valid up to {@link #length()}; the array is the intake's buffer, not a copy.
      *

@@ -75,48 +75,56 @@ final class RequestLog {
         }
     }
 
+    /**
+     * What the log context says about one request: its id, the route template it matched, its method and path, and
+     * the model and version it is about. Every field but the id may be null (unknown, or the request is gone).
+     */
+    record Entry(String requestId, String route, String method, String path, String model, Long version) {}
+
+    /** The entry of a Javalin request; only its id when Javalin recycled the request already. */
+    static Entry entry(Context ctx, String route) {
+        try {
+            return new Entry(requestId(ctx), route, ctx.method().name(), ctx.path(), ctx.attribute(MODEL_ATTRIBUTE),
+                    ctx.attribute(VERSION_ATTRIBUTE));
+        } catch (RuntimeException requestAlreadyRecycled) {
+            return new Entry(requestId(ctx), null, null, null, null, null);
+        }
+    }
+
     /** Writes the access-log line of a finished request, if the access log is on. */
-    void access(Context ctx, String route, int status, Float millis) {
+    void access(Entry entry, int status, float millis) {
         if (accessLog) {
-            withContext(ctx, route, status, millis, () -> ACCESS.info("{} {} {} {} ms", ctx.method(), ctx.path(),
+            withContext(entry, status, millis, () -> ACCESS.info("{} {} {} {} ms", entry.method(), entry.path(),
                     status, String.format("%.2f", millis)));
         }
     }
 
     /**
      * Runs {@code log} with the request's log context (request id, route, method, status, duration, model,
-     * version) and clears it afterwards.
+     * version) and clears it afterwards. An entry without a route (the request was gone) gives the id alone.
      *
      * @param millis the duration, or null when the request has not finished
      */
-    static void withContext(Context ctx, String route, int status, Float millis, Runnable log) {
-        try {
-            putContext(ctx, route, status, millis);
-        } catch (RuntimeException requestAlreadyRecycled) {
-            MDC.put("request_id", requestId(ctx));
+    static void withContext(Entry entry, int status, Float millis, Runnable log) {
+        MDC.put("request_id", entry.requestId());
+        if (entry.route() != null) {
+            MDC.put("route", entry.route());
+            MDC.put("method", entry.method());
+            MDC.put("status", Integer.toString(status));
+            if (millis != null) {
+                MDC.put("duration_ms", Long.toString(Math.round(millis)));
+            }
+            if (entry.model() != null) {
+                MDC.put("model", entry.model());
+            }
+            if (entry.version() != null) {
+                MDC.put("version", Long.toString(entry.version()));
+            }
         }
         try {
             log.run();
         } finally {
             MDC.clear();
-        }
-    }
-
-    private static void putContext(Context ctx, String route, int status, Float millis) {
-        MDC.put("request_id", requestId(ctx));
-        MDC.put("route", route);
-        MDC.put("method", ctx.method().name());
-        MDC.put("status", Integer.toString(status));
-        if (millis != null) {
-            MDC.put("duration_ms", Long.toString(Math.round(millis)));
-        }
-        String model = ctx.attribute(MODEL_ATTRIBUTE);
-        if (model != null) {
-            MDC.put("model", model);
-        }
-        Long version = ctx.attribute(VERSION_ATTRIBUTE);
-        if (version != null) {
-            MDC.put("version", Long.toString(version));
         }
     }
 }
