@@ -98,6 +98,7 @@ public final class InfernoServer implements AutoCloseable {
         this.adminAuth = new AdminAuth(settings.adminToken(), settings.adminOrigins());
         this.openApi = readOpenApi();
         this.httpThreads = threadPool(settings.httpThreads());
+        PredictRoutes.Family<?> predictRoutes = PredictRoutes.nativeFamily(inferno);
         this.app = Javalin.create(config -> {
             config.http.prefer405over404 = true;
             config.http.maxRequestSize = settings.maxRequestBytes();
@@ -108,8 +109,8 @@ public final class InfernoServer implements AutoCloseable {
             // the exchanges on each connection are counted for the header deadline (HeaderDeadline)
             config.jetty.modifyServer(server -> {
                 // the native predict routes, in front of the servlet and behind the intake (PredictRoutes)
-                server.insertHandler(new PredictRoutes(inferno, httpThreads, this::admit, () -> shuttingDown,
-                        metrics, requestLog));
+                server.insertHandler(new PredictRoutes(List.of(predictRoutes, OpenInferenceRoutes.inferFamily()),
+                        inferno, httpThreads, this::admit, () -> shuttingDown, metrics, requestLog));
                 server.insertHandler(new RequestIntake(settings.maxRequestBytes(), budget,
                         settings.minRequestDataRate(), settings.requestRateWindow(), settings.idleTimeout()).handler());
                 server.insertHandler(headerDeadline);
@@ -127,8 +128,8 @@ public final class InfernoServer implements AutoCloseable {
                 }
             });
             // served by PredictRoutes before Javalin sees them; registered for the 405s' Allow and the route list
-            config.routes.post(PredictRoutes.ROUTE, InfernoServer::servedInFront);
-            config.routes.post(PredictRoutes.VERSION_ROUTE, InfernoServer::servedInFront);
+            config.routes.post(predictRoutes.route(), InfernoServer::servedInFront);
+            config.routes.post(predictRoutes.versionRoute(), InfernoServer::servedInFront);
             config.routes.get("/v1/models", this::listModels);
             config.routes.get("/v1/models/{name}", ctx -> describe(ctx, OptionalLong.empty()));
             config.routes.get("/v1/models/{name}/versions/{version}",
@@ -142,8 +143,8 @@ public final class InfernoServer implements AutoCloseable {
             config.routes.get("/health/ready", this::readiness);
             config.routes.get("/metrics", this::scrape);
             config.routes.get("/openapi.json", ctx -> ctx.status(200).contentType(JSON_TYPE).result(openApi));
-            new OpenInferenceRoutes(inferno, this::ready, () -> shuttingDown, this::admit, this::error,
-                    InfernoServer::version, httpThreads).register(config.routes);
+            new OpenInferenceRoutes(inferno, this::ready, () -> shuttingDown, this::error, InfernoServer::version)
+                    .register(config.routes);
             config.routes.exception(Exception.class, (e, ctx) -> error(ctx, e));
             config.routes.error(404, ctx -> {
                 if (ctx.attribute("inferno.answered") == null) {
@@ -377,7 +378,8 @@ public final class InfernoServer implements AutoCloseable {
         }
     }
 
-    private static void servedInFront(Context ctx) {
+    /** The Javalin handler of a route {@link PredictRoutes} serves in front: never reached. */
+    static void servedInFront(Context ctx) {
         throw new IllegalStateException("POST " + ctx.path() + " reached Javalin: PredictRoutes serves it in front");
     }
 

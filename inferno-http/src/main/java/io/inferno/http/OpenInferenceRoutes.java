@@ -3,6 +3,7 @@ package io.inferno.http;
 import io.inferno.Inferno;
 import io.inferno.ModelStatus;
 import io.inferno.PredictRequest;
+import io.inferno.Prediction;
 import io.inferno.protocol.V2;
 import io.inferno.protocol.V2ModelMetadata;
 import io.javalin.config.RoutesConfig;
@@ -11,17 +12,20 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.server.Request;
 
 /**
  * The Open Inference Protocol's REST binding (KServe V2, {@code /v2/...}) beside the native routes, on the same
- * engine: an infer request goes through {@link Inferno#announce} and {@link Inferno#predict} exactly as a native
- * predict does (validation, batching, metrics, the in-flight memory budget). Bodies are {@link V2Bodies}; errors go
+ * engine: an infer request ({@link #inferFamily}, served with the native predict routes by {@link PredictRoutes})
+ * goes through {@link Inferno#announce} and {@link Inferno#predict} exactly as a native predict does (validation, batching, metrics, the in-flight memory budget). Bodies are {@link V2Bodies}; errors go
  * through the server's one error path ({@link ErrorMapping}), which answers {@code {"error": ...}} under
  * {@code /v2}. Semantics follow inferno-grpc's {@code InferenceService}, so both bindings agree. See
  * docs/open-inference-protocol.md.
@@ -54,28 +58,20 @@ final class OpenInferenceRoutes {
     private final Inferno inferno;
     private final BooleanSupplier ready;
     private final BooleanSupplier shuttingDown;
-    private final BiConsumer<String, OptionalLong> admit;
     private final BiConsumer<Context, Throwable> error;
     private final Function<String, Long> version;
-    private final Executor httpThreads;
 
     /**
      * @param ready whether the server is ready (startup loading done, not shutting down)
      * @param shuttingDown whether shutdown has started
-     * @param admit throws when the server cannot take a prediction for this model and version now (shutting down,
-     *     still loading it at startup)
      * @param error answers a failure, through {@link ErrorMapping}
      * @param version a version path segment, or a {@link io.inferno.ModelNotFoundException}
-     * @param httpThreads the server's HTTP threads: answers completed on a batch thread are encoded there
      */
     OpenInferenceRoutes(Inferno inferno, BooleanSupplier ready, BooleanSupplier shuttingDown,
-            BiConsumer<String, OptionalLong> admit, BiConsumer<Context, Throwable> error,
-            Function<String, Long> version, Executor httpThreads) {
+            BiConsumer<Context, Throwable> error, Function<String, Long> version) {
         this.inferno = inferno;
-        this.httpThreads = httpThreads;
         this.ready = ready;
         this.shuttingDown = shuttingDown;
-        this.admit = admit;
         this.error = error;
         this.version = version;
     }
@@ -88,8 +84,9 @@ final class OpenInferenceRoutes {
         routes.get("/v2/models/{name}/versions/{version}", ctx -> metadata(ctx, pinned(ctx)));
         routes.get("/v2/models/{name}/ready", ctx -> modelReady(ctx, OptionalLong.empty()));
         routes.get("/v2/models/{name}/versions/{version}/ready", ctx -> modelReady(ctx, pinned(ctx)));
-        routes.post("/v2/models/{name}/infer", ctx -> infer(ctx, OptionalLong.empty()));
-        routes.post("/v2/models/{name}/versions/{version}/infer", ctx -> infer(ctx, pinned(ctx)));
+        // served by PredictRoutes before Javalin sees them; registered for the 405s' Allow and the route list
+        routes.post("/v2/models/{name}/infer", InfernoServer::servedInFront);
+        routes.post("/v2/models/{name}/versions/{version}/infer", InfernoServer::servedInFront);
     }
 
     private OptionalLong pinned(Context ctx) {
@@ -151,32 +148,39 @@ final class OpenInferenceRoutes {
         }));
     }
 
-    private void infer(Context ctx, OptionalLong version) throws IOException {
-        String name = ctx.pathParam("name");
-        RequestLog.model(ctx, name);
-        admit.accept(name, version);
-        ReceivedBody received = ReceivedBody.of(ctx.req());
-        Answers.predict(ctx, inferno, name, version, httpThreads, error, () -> {
-            String header = ctx.header(V2Bodies.HEADER_LENGTH);
-            int jsonLength = V2Bodies.jsonLength(header, received.length());
-            V2Bodies.Infer body = V2Bodies.readInfer(received.bytes(), received.length(), jsonLength, header != null);
-            received.hold(Bodies.byteSize(body.inputs().values()));
-            PredictRequest.Builder b = PredictRequest.builder(name).inputs(body.inputs());
-            version.ifPresent(b::version);
-            body.outputNames().ifPresent(b::outputs);
-            body.timeout().ifPresent(b::timeout);
-            return new Answers.Decoded<>(body, b.build());
-        }, (body, prediction) -> {
-            RequestLog.version(ctx, prediction.version());
-            received.count(Bodies.byteSize(prediction.outputs().values()));
-            V2Bodies.Answer answer = V2Bodies.inferAnswer(prediction, body);
-            received.count(answer.bytes().length);
-            if (answer.headerLength().isPresent()) {
-                ctx.header(V2Bodies.HEADER_LENGTH, Integer.toString(answer.headerLength().getAsInt()));
-                ctx.status(200).contentType(BINARY_TYPE).result(answer.bytes());
-            } else {
-                json(ctx, 200, answer.bytes());
-            }
-        });
+    /**
+     * The infer routes' family, served in front of Javalin ({@link PredictRoutes}): JSON or binary tensor data in,
+     * {@link V2Bodies}' answer out, binary when the request asked for it.
+     */
+    static PredictRoutes.Family<V2Bodies.Infer> inferFamily() {
+        return new PredictRoutes.Family<>(Pattern.compile("/v2/models/([^/]+?)(?:/versions/([^/]+?))?/infer/?"),
+                "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer", ErrorMapping.Dialect.V2,
+                new PredictRoutes.Format<>() {
+                    @Override
+                    public Answers.Decoded<V2Bodies.Infer> decode(Request request, ReceivedBody received,
+                            String name, OptionalLong version) throws IOException {
+                        String header = request.getHeaders().get(V2Bodies.HEADER_LENGTH);
+                        int jsonLength = V2Bodies.jsonLength(header, received.length());
+                        V2Bodies.Infer body = V2Bodies.readInfer(received.bytes(), received.length(), jsonLength,
+                                header != null);
+                        received.hold(Bodies.byteSize(body.inputs().values()));
+                        PredictRequest.Builder b = PredictRequest.builder(name).inputs(body.inputs());
+                        version.ifPresent(b::version);
+                        body.outputNames().ifPresent(b::outputs);
+                        body.timeout().ifPresent(b::timeout);
+                        return new Answers.Decoded<>(body, b.build());
+                    }
+
+                    @Override
+                    public PredictRoutes.Answer encode(V2Bodies.Infer body, Prediction prediction)
+                            throws IOException {
+                        V2Bodies.Answer answer = V2Bodies.inferAnswer(prediction, body);
+                        if (answer.headerLength().isPresent()) {
+                            return new PredictRoutes.Answer(answer.bytes(), BINARY_TYPE, Optional.of(new HttpField(
+                                    V2Bodies.HEADER_LENGTH, Integer.toString(answer.headerLength().getAsInt()))));
+                        }
+                        return PredictRoutes.Answer.json(answer.bytes());
+                    }
+                });
     }
 }

@@ -134,6 +134,31 @@ class PredictRoutesTest {
         assertThat(json(colon).get("detail").asText()).contains("model not found");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "/v2/models/scale/infer",
+        "/v2/models/scale/infer/",
+        "/v2/models/sc%61le/versions/1/infer"})
+    void theOpenInferenceInferRoutesAreServedInFrontToo(String path) {
+        HttpResponse<String> r = http.post(path, "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 2], "
+                + "\"datatype\": \"FP32\", \"data\": [1.5, -1.5]}], \"outputs\": [{\"name\": \"y\"}]}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(json(r).get("model_name").asText()).isEqualTo("scale");
+        assertThat(json(r).at("/outputs/0/data").toString()).isEqualTo("[1.5,-1.5]");
+    }
+
+    @Test
+    void anInferErrorIsInTheProtocolsShape() {
+        HttpResponse<String> r = http.post("/v2/models/nope/infer", "{\"inputs\": []}");
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(json(r).has("error")).as(r.body()).isTrue();
+        assertThat(json(r).has("detail")).isFalse();
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(http.uri("/v2/models/scale/infer"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertThat(put.statusCode()).isEqualTo(405);
+        assertThat(put.headers().firstValue("Allow")).hasValueSatisfying(a -> assertThat(a).contains("POST"));
+    }
+
     @Test
     void anEscapedColonIsNotThePredictVerb() {
         // Javalin matches the path as sent: this is GET /v1/models/{name}'s path, and POST is not allowed there
