@@ -15,7 +15,9 @@
 #   ROUNDS=3 SECONDS_PER_CELL=5 bench/compare.sh
 #   SKIP_BUILD=1 bench/compare.sh             # reuse the jars and class paths of the last build
 #   WARM_SECONDS=20                           # load before the first round (default 20: the JIT needs it)
-#   SERVER_JAVA_OPTS="-Dai.djl.pytorch.graph_optimizer=false" bench/compare.sh
+#   GRAPH_OPTIMIZER=true bench/compare.sh     # libtorch's graph optimizer on, in the server and the raw predictor
+#                                             # alike (default false, Inferno's default; DJL's own default is on)
+#   SERVER_JAVA_OPTS="-Xmx2g" bench/compare.sh
 #   TABLE_ONLY=1 OUT=target/compare bench/compare.sh   # the table of an earlier run again
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +25,10 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_CELL=${SECONDS_PER_CELL:-8}
 ROUNDS=${ROUNDS:-1}
 WARM_SECONDS=${WARM_SECONDS:-20}
+GRAPH_OPTIMIZER=${GRAPH_OPTIMIZER:-false}
+# both sides run with the same optimizer setting: with it on, a process runs the classifier 3x slower after 20 to
+# 40 s of load (docs/performance.md, "Model execution"), so a short-lived baseline would be measured before that
+export SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:-} -Dai.djl.pytorch.graph_optimizer=$GRAPH_OPTIMIZER"
 CONNECTIONS=${CONNECTIONS:-"1 8 32 64"}
 PORT=${BENCH_PORT:-18080}
 BARE_PORT=${BARE_PORT:-18081}
@@ -106,7 +112,8 @@ wait_for() { # wait_for NAME PID CHECK-COMMAND...
 # same thread counts as the server's defaults; run between the rounds of HTTP cells while the servers idle.
 raw_cells() {
   # shellcheck disable=SC2086
-  java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 ${RAW_OPTS:-} \
+  java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
+    -Dai.djl.pytorch.graph_optimizer="$GRAPH_OPTIMIZER" ${RAW_OPTS:-} \
     -cp "$(classpath inferno-torch)" io.inferno.torch.bench.RawPredictor models/my_classifier/1/model.ts 3 2 \
     > "$OUT/raw-$1.log" 2>&1 || true
   grep '^raw-djl' "$OUT/raw-$1.log" > "$OUT/raw-$1.txt" || true

@@ -61,12 +61,13 @@ class TorchEngineTest {
     }
 
     @Test
-    void theGraphOptimizerIsOnUnlessThePropertySaysFalse() {
-        assertThat(TorchEngine.graphOptimizer(null)).isTrue();
-        assertThat(TorchEngine.graphOptimizer("true")).isTrue();
+    void theGraphOptimizerIsOffUnlessThePropertySaysTrue() {
+        assertThat(TorchEngine.graphOptimizer(null)).isFalse();
         assertThat(TorchEngine.graphOptimizer("false")).isFalse();
-        assertThat(TorchEngine.graphOptimizer(" FALSE ")).isFalse();
-        // surefire sets no graph_optimizer property: the process runs with the default
-        assertThat(TorchEngine.start(RuntimeOptions.DEFAULTS).graphOptimizer()).isTrue();
+        assertThat(TorchEngine.graphOptimizer("yes")).isFalse();
+        assertThat(TorchEngine.graphOptimizer("true")).isTrue();
+        assertThat(TorchEngine.graphOptimizer(" TRUE ")).isTrue();
+        // surefire's default execution sets no graph_optimizer property: the process runs with the default
+        assertThat(TorchEngine.start(RuntimeOptions.DEFAULTS).graphOptimizer()).isFalse();
     }
 }
