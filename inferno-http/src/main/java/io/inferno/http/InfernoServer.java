@@ -6,8 +6,6 @@ import io.inferno.ModelDescription;
 import io.inferno.ModelNotFoundException;
 import io.inferno.ModelStatus;
 import io.inferno.OverloadedException;
-import io.inferno.PredictRequest;
-import io.inferno.codec.Codec;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.util.JavalinBindException;
@@ -18,7 +16,6 @@ import java.io.InputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -41,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * {@link ErrorMapping}. The JSON views of models are {@link ModelViews}, request ids and logging
  * {@link RequestLog}, admin authorization {@link AdminAuth}, the Open Inference Protocol's routes
  * {@link OpenInferenceRoutes}. In front of the routes, in Jetty: {@link HeaderDeadline}
- * (slow headers), {@link RequestIntake} (bodies, received without a thread, against the {@link InflightBudget}) and
- * {@link JsonErrorHandler} (Jetty's own rejections). See docs/api.md.
+ * (slow headers), {@link RequestIntake} (bodies, received without a thread, against the {@link InflightBudget}),
+ * {@link PredictRoutes} (the prediction routes themselves, served without Javalin) and {@link JsonErrorHandler}
+ * (Jetty's own rejections). See docs/api.md.
  *
  * <pre>{@code
  * InfernoServer server = InfernoServer.start(ServerSettings.fromEnvironment(System.getenv()), inferno);
@@ -108,7 +106,7 @@ public final class InfernoServer implements AutoCloseable {
             // in front of Javalin's servlet: bodies are read without a thread (RequestIntake), and before that
             // the exchanges on each connection are counted for the header deadline (HeaderDeadline)
             config.jetty.modifyServer(server -> {
-                // the native predict routes, in front of the servlet and behind the intake (PredictRoutes)
+                // the prediction routes (native predict, V2 infer), in front of the servlet and behind the intake
                 server.insertHandler(new PredictRoutes(List.of(predictRoutes, OpenInferenceRoutes.inferFamily()),
                         inferno, httpThreads, this::admit, () -> shuttingDown, metrics, requestLog));
                 server.insertHandler(new RequestIntake(settings.maxRequestBytes(), budget,

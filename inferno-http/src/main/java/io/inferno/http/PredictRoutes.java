@@ -219,7 +219,7 @@ final class PredictRoutes extends Handler.Wrapper {
                     }
                 };
                 Answers.answer(submitted.result(), httpThreads, answer);
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable e) { // the exchange must end whatever failed, an Error included: else it hangs
                 fail(e);
             }
         }
@@ -231,7 +231,7 @@ final class PredictRoutes extends Handler.Wrapper {
                 Answer answer = family.format().encode(body, prediction);
                 received.count(answer.bytes().length);
                 write(200, answer, false);
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable e) { // as in predict: an Error while encoding still answers (500) and ends the exchange
                 fail(e);
             }
         }
