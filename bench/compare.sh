@@ -15,8 +15,8 @@
 #   ROUNDS=3 SECONDS_PER_CELL=5 bench/compare.sh
 #   SKIP_BUILD=1 bench/compare.sh             # reuse the jars and class paths of the last build
 #   WARM_SECONDS=20                           # load before the first round (default 20: the JIT needs it)
-#   GRAPH_OPTIMIZER=true bench/compare.sh     # libtorch's graph optimizer on, in the server and the raw predictor
-#                                             # alike (default false, Inferno's default; DJL's own default is on)
+#   GRAPH_OPTIMIZER=false bench/compare.sh    # libtorch's graph optimizer off, in the server and the raw predictor
+#                                             # alike (default true, Inferno's default and DJL's)
 #   SERVER_JAVA_OPTS="-Xmx2g" bench/compare.sh
 #   TABLE_ONLY=1 OUT=target/compare bench/compare.sh   # the table of an earlier run again
 set -euo pipefail
@@ -25,9 +25,8 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_CELL=${SECONDS_PER_CELL:-8}
 ROUNDS=${ROUNDS:-1}
 WARM_SECONDS=${WARM_SECONDS:-20}
-GRAPH_OPTIMIZER=${GRAPH_OPTIMIZER:-false}
-# both sides run with the same optimizer setting: with it on, a process runs the classifier 3x slower after 20 to
-# 40 s of load (docs/performance.md, "Model execution"), so a short-lived baseline would be measured before that
+GRAPH_OPTIMIZER=${GRAPH_OPTIMIZER:-true}
+# both sides run with the same optimizer setting
 export SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:-} -Dai.djl.pytorch.graph_optimizer=$GRAPH_OPTIMIZER"
 CONNECTIONS=${CONNECTIONS:-"1 8 32 64"}
 PORT=${BENCH_PORT:-18080}

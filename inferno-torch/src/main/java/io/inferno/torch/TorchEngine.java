@@ -27,18 +27,14 @@ import org.slf4j.LoggerFactory;
  *       {@code num_interop_threads} or {@code OMP_NUM_THREADS} set it. Later, different requests are
  *       logged and ignored: each thread picks up the intra-op count once, the first time it runs a parallel
  *       operator, and libtorch lets the inter-op count be set only once, before any inter-op work.
- *   <li><b>Graph optimizer.</b> Off, unless {@code -Dai.djl.pytorch.graph_optimizer=true}. Measured on the sample
- *       classifier (docs/performance.md, "Model execution"): with it on, a process ran batches of 32 at the same
- *       speed as with it off for its first 20 to 40 s of steady load, then about 3x slower for as long as it ran
- *       (softmax's {@code exp} some 30 times slower in the profile), in a plain DJL loop as in the server; with it
- *       off the speed held, and single rows ran 19% faster. When it is on, the TorchScript profiling executor
- *       profiles a module's first run and optimizes on the next, which is slow once (55 to 180 ms on the sample
- *       classifier); models then ask the loader to warm them up at the batch sizes the batcher forms
- *       ({@link TorchScriptModel#warmsUpBatchSizes()}), and no request meets that run. The optimized plan belongs
- *       to the module, so a warm-up on the loading thread serves every thread. The switch itself is per thread in
- *       libtorch, so every thread that runs a model calls {@link #prepareThread()} first; it applies the switch
- *       once per thread. (DJL's own handling lives in {@code PtSymbolBlock.forward(ParameterStore, ...)}, which
- *       the runtime does not use.)
+ *   <li><b>Graph optimizer.</b> On, unless {@code -Dai.djl.pytorch.graph_optimizer=false}. The TorchScript
+ *       profiling executor profiles a module's first run and optimizes on the next, which is slow once (55 to 180
+ *       ms on the sample classifier); models therefore ask the loader to warm them up at the batch sizes the
+ *       batcher forms ({@link TorchScriptModel#warmsUpBatchSizes()}), and no request meets that run. The optimized
+ *       plan belongs to the module, so a warm-up on the loading thread serves every thread. The switch itself is
+ *       per thread in libtorch, so every thread that runs a model calls {@link #prepareThread()} first; it applies
+ *       the switch once per thread. (DJL's own handling lives in {@code PtSymbolBlock.forward(ParameterStore,
+ *       ...)}, which the runtime does not use.)
  *   <li><b>Devices.</b> Whether this libtorch build has CUDA, and how many GPUs DJL sees, are read once.
  * </ul>
  */
@@ -160,9 +156,9 @@ final class TorchEngine {
         }
     }
 
-    /** The optimizer setting from the property's value: off unless it is {@code true} (any case). */
+    /** The optimizer setting from the property's value: on unless it is {@code false} (any case). */
     static boolean graphOptimizer(String property) {
-        return property != null && property.trim().equalsIgnoreCase("true");
+        return property == null || !property.trim().equalsIgnoreCase("false");
     }
 
     /** Whether libtorch's graph optimizer runs on the threads that run models. */

@@ -61,13 +61,12 @@ class TorchEngineTest {
     }
 
     @Test
-    void theGraphOptimizerIsOffUnlessThePropertySaysTrue() {
-        assertThat(TorchEngine.graphOptimizer(null)).isFalse();
-        assertThat(TorchEngine.graphOptimizer("false")).isFalse();
-        assertThat(TorchEngine.graphOptimizer("yes")).isFalse();
+    void theGraphOptimizerIsOnUnlessThePropertySaysFalse() {
+        assertThat(TorchEngine.graphOptimizer(null)).isTrue();
         assertThat(TorchEngine.graphOptimizer("true")).isTrue();
-        assertThat(TorchEngine.graphOptimizer(" TRUE ")).isTrue();
-        // surefire's default execution sets no graph_optimizer property: the process runs with the default
-        assertThat(TorchEngine.start(RuntimeOptions.DEFAULTS).graphOptimizer()).isFalse();
+        assertThat(TorchEngine.graphOptimizer("false")).isFalse();
+        assertThat(TorchEngine.graphOptimizer(" FALSE ")).isFalse();
+        // surefire sets no graph_optimizer property: the process runs with the default
+        assertThat(TorchEngine.start(RuntimeOptions.DEFAULTS).graphOptimizer()).isTrue();
     }
 }

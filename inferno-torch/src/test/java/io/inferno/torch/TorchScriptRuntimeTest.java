@@ -4,6 +4,9 @@ import static io.inferno.testing.ReferenceCases.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.inferno.ModelLoadException;
 import io.inferno.model.Dim;
 import io.inferno.model.ModelConfig;
@@ -32,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.LoggerFactory;
 
 class TorchScriptRuntimeTest {
     /** x float32 [batch, 4] in, y float32 [batch, 3] out: the linear samples' signature. */
@@ -162,9 +166,9 @@ class TorchScriptRuntimeTest {
     // Failures while predicting, closing
 
     @Test
-    void withTheGraphOptimizerOffByDefaultAModelIsNotWarmedUpAndServesAnyBatchSize() throws Exception {
+    void withTheGraphOptimizerOnAModelIsWarmedUpAtLoadAndServesAnyBatchSize() throws Exception {
         try (TorchScriptModel model = Samples.load("my_classifier", 1)) {
-            assertThat(model.warmsUpBatchSizes()).isFalse(); // nothing slow to pay for at load
+            assertThat(model.warmsUpBatchSizes()).isTrue(); // the loader ran it at 1, 2, 4, 8, 16 and 32 rows
             for (int rows : new int[] {3, 32, 17}) {
                 Tensor tokens = Tensor.ofLongs(Shape.of(rows, 5), new long[rows * 5]);
                 assertThat(model.predict(Map.of("tokens", tokens)).get("probs").shape()).isEqualTo(Shape.of(rows, 4));
@@ -174,10 +178,18 @@ class TorchScriptRuntimeTest {
 
     @Test
     void eachLoadLogsTheEffectiveConcurrencyThreadsAndOptimizer() throws Exception {
-        assertThat(GraphOptimizerOnTest.loadLog()).anySatisfy(line -> assertThat(line)
-                .startsWith("loaded my_classifier:1 from ")
-                .endsWith(": max_concurrency 1, max_batch_size 32, intra-op threads 1, inter-op threads 1,"
-                        + " graph optimizer off"));
+        Logger logger = (Logger) LoggerFactory.getLogger(TorchScriptRuntime.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try (TorchScriptModel model = Samples.load("my_classifier", 1)) {
+            assertThat(appender.list).extracting(ILoggingEvent::getFormattedMessage)
+                    .anySatisfy(line -> assertThat(line).startsWith("loaded my_classifier:1 from ")
+                            .endsWith(": max_concurrency 1, max_batch_size 32, intra-op threads 1, inter-op threads 1,"
+                                    + " graph optimizer on"));
+        } finally {
+            logger.detachAppender(appender);
+        }
     }
 
     @Test

@@ -17,8 +17,8 @@ import java.util.Random;
 /**
  * The baseline bench/compare.sh measures Inferno against: a DJL {@link Predictor} on my_classifier's TorchScript
  * file, in process, one thread, with DJL's defaults and the thread counts and graph-optimizer setting the JVM is
- * given ({@code -Dai.djl.pytorch.num_threads}, {@code -Dai.djl.pytorch.graph_optimizer}: DJL's default is on,
- * Inferno's off, and bench/compare.sh passes the server's). The module is put in inference mode, as Inferno's runtime loads it: a
+ * given ({@code -Dai.djl.pytorch.num_threads}, {@code -Dai.djl.pytorch.graph_optimizer}; bench/compare.sh passes
+ * the server's). The module is put in inference mode, as Inferno's runtime loads it: a
  * model loaded with DJL's defaults alone ran 1.2 to 2x slower here, a weaker baseline
  * ({@code -Draw.inferenceMode=false} measures that one). Token ids go in as a {@code long[]} and probabilities come out
  * as a {@code float[]}, as an application would use it. Batch 1 and batch 32 alternate over {@code rounds} cells of
