@@ -41,8 +41,8 @@ import org.eclipse.jetty.util.Callback;
  * paths, goes on to Javalin.
  *
  * <p>Why not Javalin routes: the servlet layer and Javalin's asynchronous path (start, future stages, complete,
- * and the dispatch that writes the answer) cost more per request than the whole of a bare endpoint's work. On the
- * tiny model at 32 connections a first version of this handler answered 21,916 / 23,270 / 23,699 requests/s
+ * and the dispatch that writes the answer) cost about a quarter of the requests per second. On the tiny model at
+ * 32 connections a first version of this handler answered 21,916 / 23,270 / 23,699 requests/s
  * against 16,308 / 17,841 / 19,571 through Javalin, with the bare Javalin endpoint at 25,231 / 29,345 / 30,025 in
  * the same rounds (docs/performance.md). The answer is written with one {@link Response#write} from whichever
  * thread has it.
