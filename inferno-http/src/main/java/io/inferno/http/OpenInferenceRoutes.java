@@ -25,7 +25,8 @@ import org.eclipse.jetty.server.Request;
 /**
  * The Open Inference Protocol's REST binding (KServe V2, {@code /v2/...}) beside the native routes, on the same
  * engine: an infer request ({@link #inferFamily}, served with the native predict routes by {@link PredictRoutes})
- * goes through {@link Inferno#announce} and {@link Inferno#predict} exactly as a native predict does (validation, batching, metrics, the in-flight memory budget). Bodies are {@link V2Bodies}; errors go
+ * goes through {@link Inferno#announce} and {@link Inferno#predict} exactly as a native predict does (validation,
+ * batching, metrics, the in-flight memory budget). Bodies are {@link V2Bodies}; errors go
  * through the server's one error path ({@link ErrorMapping}), which answers {@code {"error": ...}} under
  * {@code /v2}. Semantics follow inferno-grpc's {@code InferenceService}, so both bindings agree. See
  * docs/open-inference-protocol.md.
@@ -54,6 +55,10 @@ final class OpenInferenceRoutes {
             "GET /v2/models/{name}/versions/{version}/ready",
             "POST /v2/models/{name}/infer",
             "POST /v2/models/{name}/versions/{version}/infer");
+
+    /** The infer routes' templates, as registered and counted. */
+    private static final String INFER_ROUTE = "/v2/models/{name}/infer";
+    private static final String INFER_VERSION_ROUTE = "/v2/models/{name}/versions/{version}/infer";
 
     private final Inferno inferno;
     private final BooleanSupplier ready;
@@ -85,8 +90,8 @@ final class OpenInferenceRoutes {
         routes.get("/v2/models/{name}/ready", ctx -> modelReady(ctx, OptionalLong.empty()));
         routes.get("/v2/models/{name}/versions/{version}/ready", ctx -> modelReady(ctx, pinned(ctx)));
         // served by PredictRoutes before Javalin sees them; registered for the 405s' Allow and the route list
-        routes.post("/v2/models/{name}/infer", InfernoServer::servedInFront);
-        routes.post("/v2/models/{name}/versions/{version}/infer", InfernoServer::servedInFront);
+        routes.post(INFER_ROUTE, InfernoServer::servedInFront);
+        routes.post(INFER_VERSION_ROUTE, InfernoServer::servedInFront);
     }
 
     private OptionalLong pinned(Context ctx) {
@@ -154,7 +159,7 @@ final class OpenInferenceRoutes {
      */
     static PredictRoutes.Family<V2Bodies.Infer> inferFamily() {
         return new PredictRoutes.Family<>(Pattern.compile("/v2/models/([^/]+?)(?:/versions/([^/]+?))?/infer/?"),
-                "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer", ErrorMapping.Dialect.V2,
+                INFER_ROUTE, INFER_VERSION_ROUTE, ErrorMapping.Dialect.V2,
                 new PredictRoutes.Format<>() {
                     @Override
                     public Answers.Decoded<V2Bodies.Infer> decode(Request request, ReceivedBody received,

@@ -261,8 +261,8 @@ final class PredictRoutes extends Handler.Wrapper {
                 if (retryAfter) {
                     headers.put(HttpHeader.RETRY_AFTER, Integer.toString(ErrorMapping.RETRY_AFTER_SECONDS));
                 }
-                if (shuttingDown.getAsBoolean()) {
-                    headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString()); // the connection is about to go
+                if (shuttingDown.getAsBoolean()) { // the connection is about to go
+                    headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
                 }
                 byte[] bytes = answer.bytes();
                 if (bytes.length >= GZIP_MIN_BYTES && acceptsGzip(request.getHeaders())) {

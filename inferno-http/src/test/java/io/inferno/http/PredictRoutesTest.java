@@ -5,6 +5,10 @@ import static io.inferno.http.ServerHarness.xBody;
 import static io.inferno.repository.TestRepository.writeYaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.inferno.ModelNotFoundException;
 import io.inferno.testing.Await;
 import io.inferno.testing.ModelProbe;
@@ -28,6 +32,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * The predict routes served in front of Javalin ({@link PredictRoutes}) keep the contract Javalin's routes had:
@@ -40,6 +45,8 @@ class PredictRoutesTest {
     @BeforeAll
     void start(@TempDir Path root) {
         writeYaml(root.resolve("scale/1"), ScalingModel.yaml("scale", 1, 64));
+        writeYaml(root.resolve("failing/1"),
+                TestModels.yaml("failing", 1, TestModels.Failing.class.getName(), 16, 8));
         http = new ServerHarness(root, Map.of("MAX_REQUEST_BYTES", "65536"));
     }
 
@@ -157,6 +164,29 @@ class PredictRoutesTest {
                 .PUT(HttpRequest.BodyPublishers.ofString("{}")).build());
         assertThat(put.statusCode()).isEqualTo(405);
         assertThat(put.headers().firstValue("Allow")).hasValueSatisfying(a -> assertThat(a).contains("POST"));
+    }
+
+    @Test
+    void aModelFailureIsLoggedOnceWithTheRequestsContext() {
+        Logger logger = (Logger) LoggerFactory.getLogger(InfernoServer.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            HttpResponse<String> r = http.post("/v1/models/failing/versions/1:predict", xBody(1),
+                    "X-Request-ID", "fails-1");
+            assertThat(r.statusCode()).isEqualTo(500);
+            assertThat(appender.list).filteredOn(e -> "fails-1".equals(e.getMDCPropertyMap().get("request_id")))
+                    .singleElement().satisfies(e -> {
+                        assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                        assertThat(e.getFormattedMessage()).contains("weights not initialised");
+                        assertThat(e.getMDCPropertyMap()).containsEntry("route",
+                                "/v1/models/{name}/versions/{version}:predict").containsEntry("method", "POST")
+                                .containsEntry("status", "500").containsEntry("model", "failing");
+                    });
+        } finally {
+            logger.detachAppender(appender);
+        }
     }
 
     @Test
