@@ -17,6 +17,9 @@
 #   WARM_SECONDS=20                           # load before the first round (default 20: the JIT needs it)
 #   GRAPH_OPTIMIZER=false bench/compare.sh    # libtorch's graph optimizer off, in the server and the raw predictor
 #                                             # alike (default true, Inferno's default and DJL's)
+#   ATEN_CPU_CAPABILITY= bench/compare.sh     # libtorch's own choice of CPU kernels (AVX-512 where the CPU has it)
+#                                             # for every side; default avx2, which on the development machine
+#                                             # avoids the AVX-512 slow state (docs/performance.md, "Model execution")
 #   SERVER_JAVA_OPTS="-Xmx2g" bench/compare.sh
 #   TABLE_ONLY=1 OUT=target/compare bench/compare.sh   # the table of an earlier run again
 set -euo pipefail
@@ -26,7 +29,12 @@ SECONDS_PER_CELL=${SECONDS_PER_CELL:-8}
 ROUNDS=${ROUNDS:-1}
 WARM_SECONDS=${WARM_SECONDS:-20}
 GRAPH_OPTIMIZER=${GRAPH_OPTIMIZER:-true}
-# both sides run with the same optimizer setting
+# both sides run with the same optimizer setting and the same libtorch CPU kernels
+if [[ -n "${ATEN_CPU_CAPABILITY-avx2}" ]]; then
+  export ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY-avx2}
+else
+  unset ATEN_CPU_CAPABILITY
+fi
 export SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:-} -Dai.djl.pytorch.graph_optimizer=$GRAPH_OPTIMIZER"
 CONNECTIONS=${CONNECTIONS:-"1 8 32 64"}
 PORT=${BENCH_PORT:-18080}
@@ -187,7 +195,7 @@ uptime | sed 's/^/machine: /' >&2
 fi # TABLE_ONLY
 
 python3 - "$results" "$python" "$CONNECTIONS" <<'PY'
-import math, statistics, sys
+import math, os, statistics, sys
 path, python, conns = sys.argv[1], sys.argv[2] == "on", sys.argv[3].split()
 cells = {}
 for line in open(path):
@@ -245,4 +253,6 @@ if bad:
     print("ERRORS (non-2xx or socket errors): " + ", ".join(f"{k} {v}" for k, v in bad.items()))
 print(f"({len(cells.get('inferno-c1', []))} round(s) for the medians; each round's raw figure is the median of"
       " 3 cells of one process)")
+print(f"libtorch CPU kernels on every side: {os.environ.get('ATEN_CPU_CAPABILITY') or 'its own choice'}"
+      " (ATEN_CPU_CAPABILITY)")
 PY

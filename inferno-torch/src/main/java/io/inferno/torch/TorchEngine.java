@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  *       per thread in libtorch, so every thread that runs a model calls {@link #prepareThread()} first; it applies
  *       the switch once per thread. (DJL's own handling lives in {@code PtSymbolBlock.forward(ParameterStore,
  *       ...)}, which the runtime does not use.)
+ *   <li><b>CPU kernels.</b> libtorch picks its vectorized kernels (AVX-512, AVX2) once, from the environment
+ *       variable {@code ATEN_CPU_CAPABILITY}; the startup line names the choice ({@link #cpuKernels}).
  *   <li><b>Devices.</b> Whether this libtorch build has CUDA, and how many GPUs DJL sees, are read once.
  * </ul>
  */
@@ -42,6 +44,8 @@ final class TorchEngine {
     static final String GRAPH_OPTIMIZER_PROPERTY = "ai.djl.pytorch.graph_optimizer";
     static final String INTRA_OP_PROPERTY = "ai.djl.pytorch.num_threads";
     static final String INTER_OP_PROPERTY = "ai.djl.pytorch.num_interop_threads";
+    /** The environment variable libtorch chooses its CPU kernels by. */
+    static final String CPU_CAPABILITY_ENV = "ATEN_CPU_CAPABILITY";
     /** Intra-op and inter-op threads when nothing sets them. */
     static final int DEFAULT_THREADS = 1;
 
@@ -81,15 +85,28 @@ final class TorchEngine {
                 started = new TorchEngine(Engine.getEngine("PyTorch"));
                 started.applyThreads(withThreadDefaults(options, System.getProperties(), System.getenv()));
                 log.info("libtorch {} started: {} build, {} GPU(s), intra-op threads {}, inter-op threads {}, "
-                                + "graph optimizer {}", started.version, started.cudaBuild ? "CUDA" : "CPU-only",
-                        started.gpuCount, JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
-                        started.graphOptimizer ? "on (models warm up at load)"
-                                : "off on every thread that runs a model");
+                                + "graph optimizer {}, CPU kernels {}", started.version,
+                        started.cudaBuild ? "CUDA" : "CPU-only", started.gpuCount, JniUtils.getNumThreads(),
+                        JniUtils.getNumInteropThreads(), started.graphOptimizer ? "on (models warm up at load)"
+                                : "off on every thread that runs a model", cpuKernels(System.getenv()));
             } else {
                 started.applyThreads(options);
             }
             return started;
         }
+    }
+
+    /**
+     * The CPU kernels libtorch runs, as the startup line names them: {@code ATEN_CPU_CAPABILITY} when it is set
+     * ({@code avx512}, {@code avx2} or {@code default}), else libtorch's own choice, the widest the CPU has. It is
+     * read by libtorch once, from the environment, so it can only be chosen where the process is started
+     * (docs/performance.md, "Model execution": AVX-512 kernels had a slow state on the development machine).
+     */
+    static String cpuKernels(Map<String, String> env) {
+        String chosen = env.get(CPU_CAPABILITY_ENV);
+        return chosen == null || chosen.isBlank()
+                ? "libtorch's choice (" + CPU_CAPABILITY_ENV + " unset: AVX-512 where the CPU has it)"
+                : chosen.trim() + " (" + CPU_CAPABILITY_ENV + ")";
     }
 
     /**

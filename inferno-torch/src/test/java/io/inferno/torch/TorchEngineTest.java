@@ -38,6 +38,18 @@ class TorchEngineTest {
     }
 
     @Test
+    void theStartupLineNamesTheCpuKernelsFromTheEnvironment() {
+        assertThat(TorchEngine.cpuKernels(Map.of("ATEN_CPU_CAPABILITY", "avx2")))
+                .isEqualTo("avx2 (ATEN_CPU_CAPABILITY)");
+        assertThat(TorchEngine.cpuKernels(Map.of("ATEN_CPU_CAPABILITY", " avx512 ")))
+                .isEqualTo("avx512 (ATEN_CPU_CAPABILITY)");
+        assertThat(TorchEngine.cpuKernels(Map.of()))
+                .isEqualTo("libtorch's choice (ATEN_CPU_CAPABILITY unset: AVX-512 where the CPU has it)");
+        assertThat(TorchEngine.cpuKernels(Map.of("ATEN_CPU_CAPABILITY", "")))
+                .startsWith("libtorch's choice");
+    }
+
+    @Test
     void unsetThreadCountsDefaultToOneUnlessDjlOrOpenMpSetThem() {
         Properties none = new Properties();
         RuntimeOptions filled = TorchEngine.withThreadDefaults(RuntimeOptions.DEFAULTS, none, Map.of());
