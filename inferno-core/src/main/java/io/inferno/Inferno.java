@@ -69,6 +69,8 @@ public final class Inferno implements ModelService, AutoCloseable {
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Held by {@link #start()} while it sets things going, and by {@link #close()} to mark the instance closed. */
+    private final Object lifecycle = new Object();
     private final Reconciler reconciler;
     private final RepositoryPoller poller;
 
@@ -104,26 +106,29 @@ public final class Inferno implements ModelService, AutoCloseable {
     /**
      * Starts the startup work: converging on the state store's desired state, then preloading what it does not
      * mention, and the repository poll. {@link Builder#build} calls it unless {@link Builder#startOnBuild} was
-     * turned off; calling it again does nothing. Returns at once; {@link #ready()} completes when the loading is
-     * done.
+     * turned off; calling it again, or after {@link #close()}, does nothing. Returns at once; {@link #ready()}
+     * completes when the loading is done. A {@code close()} meanwhile waits for this to return, then stops what it
+     * started.
      */
     public Inferno start() {
-        if (closed.get() || !started.compareAndSet(false, true)) {
+        synchronized (lifecycle) { // a close() meanwhile waits, then stops all that this set going
+            if (closed.get() || !started.compareAndSet(false, true)) {
+                return this;
+            }
+            // the recorded desired state (shared store) first; then preload whatever it does not mention
+            CompletableFuture<Void> initial = reconciler.start();
+            (preload ? initial.thenCompose(ignored -> registry.preload()) : initial).whenComplete((ok, failure) -> {
+                if (failure == null) {
+                    ready.complete(null);
+                } else {
+                    ready.completeExceptionally(failure);
+                }
+            });
+            if (poller != null) {
+                poller.start();
+            }
             return this;
         }
-        // the recorded desired state (shared store) first; then preload whatever it does not mention
-        CompletableFuture<Void> initial = reconciler.start();
-        (preload ? initial.thenCompose(ignored -> registry.preload()) : initial).whenComplete((ok, failure) -> {
-            if (failure == null) {
-                ready.complete(null);
-            } else {
-                ready.completeExceptionally(failure);
-            }
-        });
-        if (poller != null) {
-            poller.start();
-        }
-        return this;
     }
 
     /**
@@ -357,8 +362,10 @@ public final class Inferno implements ModelService, AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        synchronized (lifecycle) { // never in the middle of start(), whose executors and timers it stops
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
         }
         ready.complete(null); // nothing is left to wait for when it never started
         reconciler.close();

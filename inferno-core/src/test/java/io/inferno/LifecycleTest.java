@@ -3,6 +3,7 @@ package io.inferno;
 import static io.inferno.repository.TestRepository.writeYaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inferno.state.StateStore;
 import io.inferno.tensor.Shape;
 import io.inferno.tensor.Tensor;
 import io.inferno.testing.Await;
@@ -26,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -428,5 +430,42 @@ class LifecycleTest {
         assertThat(c.predict(request("m"))).succeedsWithin(WAIT);
         assertThat(a.unload("m", 1)).succeedsWithin(WAIT);
         assertThat(c.model("m").loaded()).containsExactly(1L); // no shared default state store
+    }
+
+    @Test
+    void aCloseDuringStartWaitsForItsSetUpAndAStartAfterCloseDoesNothing() throws Exception {
+        model("m", 1);
+        CountDownLatch subscribing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        StateStore store = new ReconcileTest.NotifyingStore() { // start's reconciler subscribes first: held there
+            @Override
+            public void subscribe(Consumer<String> listener) {
+                subscribing.countDown();
+                try {
+                    Await.open(release, "the test releasing start");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.subscribe(listener);
+            }
+        };
+        Inferno inferno = start(builder().stateStore(store).startOnBuild(false));
+        CompletableFuture<Inferno> starting = CompletableFuture.supplyAsync(inferno::start, side);
+        Await.open(subscribing, "start subscribing");
+
+        Thread closer = new Thread(inferno::close, "closer");
+        closer.start();
+        // before the fix, close ran to the end here (its executors shut down under the start that set them to work)
+        Await.until("close done, or waiting for start", () -> !closer.isAlive()
+                || closer.getState() == Thread.State.BLOCKED);
+        assertThat(closer.isAlive()).as("close waits for start to finish setting up").isTrue();
+        release.countDown();
+
+        assertThat(starting).succeedsWithin(WAIT);
+        closer.join(WAIT.toMillis());
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(inferno.ready()).succeedsWithin(WAIT);
+        assertThat(inferno.start()).isSameAs(inferno); // closed: nothing starts
+        assertThat(cause(failure(inferno.predict(request("m"))))).isInstanceOf(OverloadedException.class);
     }
 }
