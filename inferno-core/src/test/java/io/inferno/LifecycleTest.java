@@ -454,12 +454,16 @@ class LifecycleTest {
         Await.open(subscribing, "start subscribing");
 
         Thread closer = new Thread(inferno::close, "closer");
-        closer.start();
-        // before the fix, close ran to the end here (its executors shut down under the start that set them to work)
-        Await.until("close done, or waiting for start", () -> !closer.isAlive()
-                || closer.getState() == Thread.State.BLOCKED);
-        assertThat(closer.isAlive()).as("close waits for start to finish setting up").isTrue();
-        release.countDown();
+        closer.setDaemon(true);
+        try {
+            closer.start();
+            // before the fix, close ran to the end here, shutting the executors down under the start that used them
+            Await.until("close done, or waiting for start", () -> !closer.isAlive()
+                    || closer.getState() == Thread.State.BLOCKED);
+            assertThat(closer.isAlive()).as("close waits for start to finish setting up").isTrue();
+        } finally {
+            release.countDown(); // whatever failed, start and close can end (and the cleanup's close with them)
+        }
 
         assertThat(starting).succeedsWithin(WAIT);
         closer.join(WAIT.toMillis());
